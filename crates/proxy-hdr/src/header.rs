@@ -1,0 +1,122 @@
+//! The version-independent view of a header.
+
+use core::net::SocketAddr;
+
+use crate::v2::{Addresses, Tlvs};
+use crate::{WriteError, v1, v2};
+
+/// The protocol version of a header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// The text line (§2.1).
+    V1,
+    /// The binary header (§2.2).
+    V2,
+}
+
+/// What the connection is, per the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// The proxy opened the connection itself (e.g. a health check): use the
+    /// socket's addresses.
+    Local,
+    /// The proxy relays a client: the header's addresses are the real ones.
+    Proxy,
+}
+
+impl Command {
+    pub(crate) const fn nibble(self) -> u8 {
+        match self {
+            Command::Local => 0,
+            Command::Proxy => 1,
+        }
+    }
+}
+
+/// A parsed header of either version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Header<'a> {
+    /// A v1 text header.
+    V1(v1::Header),
+    /// A v2 binary header.
+    V2(v2::Header<'a>),
+}
+
+impl<'a> Header<'a> {
+    /// The protocol version.
+    pub const fn version(&self) -> Version {
+        match self {
+            Header::V1(_) => Version::V1,
+            Header::V2(_) => Version::V2,
+        }
+    }
+
+    /// LOCAL or PROXY; a v1 header always relays (`UNKNOWN` included).
+    pub const fn command(&self) -> Command {
+        match self {
+            Header::V1(_) => Command::Proxy,
+            Header::V2(h) => h.command,
+        }
+    }
+
+    /// The real client's address, when the header carries an IP address.
+    pub fn source(&self) -> Option<SocketAddr> {
+        self.ip_addresses().map(|(s, _)| s)
+    }
+
+    /// The address the client connected to, when the header carries one.
+    pub fn destination(&self) -> Option<SocketAddr> {
+        self.ip_addresses().map(|(_, d)| d)
+    }
+
+    fn ip_addresses(&self) -> Option<(SocketAddr, SocketAddr)> {
+        match *self {
+            Header::V1(v1::Header::Tcp4 { source, destination })
+            | Header::V2(v2::Header {
+                addresses: Addresses::Inet { source, destination }, ..
+            }) => Some((source.into(), destination.into())),
+            Header::V1(v1::Header::Tcp6 { source, destination })
+            | Header::V2(v2::Header {
+                addresses: Addresses::Inet6 { source, destination }, ..
+            }) => Some((source.into(), destination.into())),
+            _ => None,
+        }
+    }
+
+    /// The TLVs (always empty for v1).
+    pub const fn tlvs(&self) -> Tlvs<'a> {
+        match self {
+            Header::V1(_) => Tlvs::EMPTY,
+            Header::V2(h) => h.tlvs,
+        }
+    }
+
+    /// The length of the header [`write`](Self::write) produces.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Header::V1(h) => h.encoded_len(),
+            Header::V2(h) => h.encoded_len(),
+        }
+    }
+
+    /// Writes the header into `out` and returns its length; `out` is left
+    /// untouched on error. Parsing the output gives back an equal header.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, WriteError> {
+        match self {
+            Header::V1(h) => h.write(out),
+            Header::V2(h) => h.write(out),
+        }
+    }
+}
+
+impl From<v1::Header> for Header<'_> {
+    fn from(h: v1::Header) -> Self {
+        Header::V1(h)
+    }
+}
+
+impl<'a> From<v2::Header<'a>> for Header<'a> {
+    fn from(h: v2::Header<'a>) -> Self {
+        Header::V2(h)
+    }
+}

@@ -1,0 +1,287 @@
+//! The v1 text header (§2.1): `PROXY TCP4|TCP6|UNKNOWN ...\r\n`.
+
+mod text;
+
+use core::fmt;
+use core::net::{SocketAddrV4, SocketAddrV6};
+use core::num::NonZeroUsize;
+
+use nom::Parser as _;
+use nom::bytes::streaming::tag;
+
+use crate::parser::{PResult, fail, incomplete};
+use crate::{Error, Status, WriteError};
+use text::Stop;
+
+/// The longest v1 line, CRLF included (§2.1: the `UNKNOWN` worst case).
+pub const MAX_LEN: usize = 107;
+
+/// The shortest v1 line: `PROXY UNKNOWN\r\n`.
+pub const MIN_LEN: usize = 15;
+
+/// A parsed v1 header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Header {
+    /// `TCP4`: a TCP connection over IPv4.
+    Tcp4 {
+        /// The client's address, as the proxy saw it.
+        source: SocketAddrV4,
+        /// The address the client connected to.
+        destination: SocketAddrV4,
+    },
+    /// `TCP6`: a TCP connection over IPv6.
+    Tcp6 {
+        /// The client's address, as the proxy saw it.
+        source: SocketAddrV6,
+        /// The address the client connected to.
+        destination: SocketAddrV6,
+    },
+    /// `UNKNOWN`: the proxy does not know the addresses; use the socket's.
+    Unknown,
+}
+
+/// Parses a v1 header at the start of `buf`.
+///
+/// Only the first [`MAX_LEN`] bytes are ever examined. A line that needs
+/// more is [`Error::V1LineTooLong`]; a shorter valid prefix is incomplete.
+pub fn parse(buf: &[u8]) -> Result<Status<Header>, Error> {
+    let window = buf.get(..MAX_LEN).unwrap_or(buf);
+    match line(window) {
+        Ok((rest, header)) => Ok(Status::Complete { header, len: window.len() - rest.len() }),
+        Err(nom::Err::Incomplete(_)) if window.len() == MAX_LEN => Err(Error::V1LineTooLong),
+        Err(nom::Err::Incomplete(_)) => Ok(Status::Incomplete {
+            needed: NonZeroUsize::new(MIN_LEN.saturating_sub(buf.len())),
+        }),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.0),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Protocol {
+    Tcp4,
+    Tcp6,
+    Unknown,
+}
+
+fn line(input: &[u8]) -> PResult<'_, Header> {
+    let (input, _) = tag(&b"PROXY "[..]).parse(input)?;
+    let (input, protocol) = protocol(input)?;
+    match protocol {
+        Protocol::Unknown => {
+            let (input, _) = rest_of_line(input)?;
+            Ok((input, Header::Unknown))
+        }
+        Protocol::Tcp4 => {
+            let (input, (source, destination, sport, dport)) = fields(input, ipv4)?;
+            let header = Header::Tcp4 {
+                source: SocketAddrV4::new(source, sport),
+                destination: SocketAddrV4::new(destination, dport),
+            };
+            Ok((input, header))
+        }
+        Protocol::Tcp6 => {
+            let (input, (source, destination, sport, dport)) = fields(input, ipv6)?;
+            let header = Header::Tcp6 {
+                source: SocketAddrV6::new(source, sport, 0, 0),
+                destination: SocketAddrV6::new(destination, dport, 0, 0),
+            };
+            Ok((input, header))
+        }
+    }
+}
+
+/// `TCP4 `, `TCP6 ` or `UNKNOWN` followed by a space or CR.
+fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
+    let words: [(&[u8], Protocol); 3] =
+        [(b"TCP4", Protocol::Tcp4), (b"TCP6", Protocol::Tcp6), (b"UNKNOWN", Protocol::Unknown)];
+    for (word, protocol) in words {
+        let n = word.len().min(input.len());
+        if input.get(..n) != word.get(..n) {
+            continue;
+        }
+        let Some(&next) = input.get(word.len()) else {
+            return Err(incomplete());
+        };
+        let rest = input.get(word.len()..).unwrap_or_default();
+        return match (protocol, next) {
+            (Protocol::Unknown, b' ' | b'\r') => Ok((rest, protocol)),
+            (Protocol::Unknown, b'\n') => Err(fail(Error::V1ExpectedCrlf)),
+            (_, b' ') => Ok((rest.get(1..).unwrap_or_default(), protocol)),
+            (_, b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
+            _ => Err(fail(Error::V1UnknownProtocol)),
+        };
+    }
+    Err(fail(Error::V1UnknownProtocol))
+}
+
+/// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1).
+fn rest_of_line(input: &[u8]) -> PResult<'_, ()> {
+    if input.first() == Some(&b'\r') {
+        return crlf(input);
+    }
+    match input.windows(2).position(|w| w == b"\r\n") {
+        Some(at) => Ok((input.get(at + 2..).unwrap_or_default(), ())),
+        None => Err(incomplete()),
+    }
+}
+
+fn crlf(input: &[u8]) -> PResult<'_, ()> {
+    match input {
+        [b'\r', b'\n', rest @ ..] => Ok((rest, ())),
+        [] | [b'\r'] => Err(incomplete()),
+        _ => Err(fail(Error::V1ExpectedCrlf)),
+    }
+}
+
+/// `SRC SP DST SP SPORT SP DPORT CRLF`, given the address scanner.
+#[allow(clippy::type_complexity)] // the four fields of the line, in order
+fn fields<A>(input: &[u8], address: fn(&[u8]) -> PResult<'_, A>) -> PResult<'_, (A, A, u16, u16)> {
+    let (input, source) = field(input, address)?;
+    let (input, destination) = field(input, address)?;
+    let (input, sport) = field(input, port)?;
+    let (input, dport) = dst_port(input)?;
+    let (input, _) = crlf(input)?;
+    Ok((input, (source, destination, sport, dport)))
+}
+
+/// One field and the single space after it.
+fn field<T>(input: &[u8], scan: fn(&[u8]) -> PResult<'_, T>) -> PResult<'_, T> {
+    field_start(input)?;
+    let (rest, value) = scan(input)?;
+    match rest.first() {
+        Some(b' ') => Ok((rest.get(1..).unwrap_or_default(), value)),
+        // Scanners return only at a byte they cannot take, so one is there.
+        _ => Err(incomplete()),
+    }
+}
+
+fn dst_port(input: &[u8]) -> PResult<'_, u16> {
+    field_start(input)?;
+    // Whatever follows the digits is the line's end, checked by `crlf`.
+    match text::port(input) {
+        Ok((value, len)) => Ok((input.get(len..).unwrap_or_default(), value)),
+        Err(stop) => Err(stopped(stop, Error::V1InvalidPort)),
+    }
+}
+
+/// A field may not start with a space (two in a row) or with the line's end.
+fn field_start(input: &[u8]) -> PResult<'_, ()> {
+    match input.first() {
+        None => Err(incomplete()),
+        Some(b' ') => Err(fail(Error::V1ExtraSpace)),
+        Some(b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
+        Some(_) => Ok((input, ())),
+    }
+}
+
+/// Maps a scanner stop to the field's error; a field must end in a space.
+fn terminated<T>(
+    input: &[u8],
+    scanned: Result<(T, usize), Stop>,
+    invalid: Error,
+) -> PResult<'_, T> {
+    match scanned {
+        Ok((value, len)) => match input.get(len) {
+            Some(b' ') => Ok((input.get(len..).unwrap_or_default(), value)),
+            Some(b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
+            Some(_) => Err(stopped(Stop::At(len), invalid)),
+            None => Err(incomplete()),
+        },
+        Err(stop) => Err(stopped(stop, invalid)),
+    }
+}
+
+fn stopped(stop: Stop, invalid: Error) -> nom::Err<crate::parser::Fail> {
+    match stop {
+        Stop::Incomplete => incomplete(),
+        Stop::At(_) => fail(invalid),
+        Stop::Ipv4InIpv6 => fail(Error::V1FamilyMismatch),
+    }
+}
+
+fn ipv4(input: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
+    let scanned = text::ipv4(input);
+    // A colon in a TCP4 address means an IPv6 address (or a port glued on).
+    if let Err(Stop::At(at)) | Ok((_, at)) = scanned
+        && input.get(at) == Some(&b':') {
+            return Err(fail(Error::V1FamilyMismatch));
+        }
+    terminated(input, scanned, Error::V1InvalidIpv4)
+}
+
+fn ipv6(input: &[u8]) -> PResult<'_, core::net::Ipv6Addr> {
+    terminated(input, text::ipv6(input), Error::V1InvalidIpv6)
+}
+
+fn port(input: &[u8]) -> PResult<'_, u16> {
+    terminated(input, text::port(input), Error::V1InvalidPort)
+}
+
+impl Header {
+    /// The length of the line [`write`](Self::write) produces.
+    pub fn encoded_len(&self) -> usize {
+        let mut counter = Counter(0);
+        // Counting cannot fail.
+        let _ = self.emit(&mut counter);
+        counter.0
+    }
+
+    /// Writes the line into `out` and returns its length. On error `out` is
+    /// left untouched.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, WriteError> {
+        let needed = self.encoded_len();
+        let Some(dst) = out.get_mut(..needed) else {
+            return Err(WriteError::BufferTooSmall { needed });
+        };
+        let mut cursor = Cursor { buf: dst, pos: 0 };
+        self.emit(&mut cursor).map_err(|_| WriteError::BufferTooSmall { needed })?;
+        Ok(cursor.pos)
+    }
+
+    fn emit(&self, w: &mut impl fmt::Write) -> fmt::Result {
+        match self {
+            Header::Tcp4 { source, destination } => write!(
+                w,
+                "PROXY TCP4 {} {} {} {}\r\n",
+                source.ip(),
+                destination.ip(),
+                source.port(),
+                destination.port()
+            ),
+            // `Ipv6Addr`'s Display is the RFC 5952 form our parser accepts.
+            Header::Tcp6 { source, destination } => write!(
+                w,
+                "PROXY TCP6 {} {} {} {}\r\n",
+                source.ip(),
+                destination.ip(),
+                source.port(),
+                destination.port()
+            ),
+            Header::Unknown => w.write_str("PROXY UNKNOWN\r\n"),
+        }
+    }
+}
+
+struct Counter(usize);
+
+impl fmt::Write for Counter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+struct Cursor<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl fmt::Write for Cursor<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.pos + s.len();
+        let dst = self.buf.get_mut(self.pos..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.pos = end;
+        Ok(())
+    }
+}

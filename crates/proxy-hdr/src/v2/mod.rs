@@ -1,0 +1,418 @@
+//! The v2 binary header (§2.2): a 16-byte prefix, an address block sized by
+//! the family, then TLVs.
+//!
+//! Only the prefix is parsed as it streams in, so a bad version, command,
+//! family or length is reported as soon as its byte arrives. The body is
+//! examined once all `16 + len` bytes are present, with complete parsers
+//! over exactly that slice: a truncation inside it is invalid, never partial.
+
+mod ssl;
+mod tlv;
+
+pub use ssl::{ClientFlags, Ssl};
+pub use tlv::{Tlv, TlvIter, TlvType, TlvWriter, Tlvs};
+
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use core::num::NonZeroUsize;
+
+use nom::Parser as _;
+use nom::bytes::streaming::tag;
+use nom::number::complete::{be_u16, be_u32, be_u128};
+
+use crate::crc32c::Crc32c;
+use crate::parser::{Fail, PResult};
+use crate::{Command, Error, Status, WriteError};
+
+/// The 12-byte v2 signature (§2.2).
+pub const SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
+
+/// Signature, version/command, family/protocol and length.
+pub const PREFIX_LEN: usize = 16;
+
+/// The longest v2 header: the prefix plus a 16-bit length.
+pub const MAX_LEN: usize = PREFIX_LEN + u16::MAX as usize;
+
+/// The length of a unix address in the address block (§2.2).
+pub const UNIX_ADDR_LEN: usize = 108;
+
+/// The address family, high nibble of byte 14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// AF_UNSPEC: no address block.
+    Unspec,
+    /// AF_INET: IPv4, 12-byte block.
+    Inet,
+    /// AF_INET6: IPv6, 36-byte block.
+    Inet6,
+    /// AF_UNIX: two 108-byte paths.
+    Unix,
+}
+
+impl Family {
+    /// The size of this family's address block (§2.2).
+    pub const fn address_len(self) -> usize {
+        match self {
+            Family::Unspec => 0,
+            Family::Inet => 12,
+            Family::Inet6 => 36,
+            Family::Unix => 2 * UNIX_ADDR_LEN,
+        }
+    }
+
+    const fn from_nibble(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Family::Unspec),
+            1 => Some(Family::Inet),
+            2 => Some(Family::Inet6),
+            3 => Some(Family::Unix),
+            _ => None,
+        }
+    }
+
+    const fn nibble(self) -> u8 {
+        match self {
+            Family::Unspec => 0,
+            Family::Inet => 1,
+            Family::Inet6 => 2,
+            Family::Unix => 3,
+        }
+    }
+}
+
+/// The transport protocol, low nibble of byte 14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// Unknown or unspecified: addresses, if any, are not reported.
+    Unspec,
+    /// SOCK_STREAM: TCP or a unix stream socket.
+    Stream,
+    /// SOCK_DGRAM: UDP or a unix datagram socket.
+    Dgram,
+}
+
+impl Protocol {
+    const fn from_nibble(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Protocol::Unspec),
+            1 => Some(Protocol::Stream),
+            2 => Some(Protocol::Dgram),
+            _ => None,
+        }
+    }
+
+    const fn nibble(self) -> u8 {
+        match self {
+            Protocol::Unspec => 0,
+            Protocol::Stream => 1,
+            Protocol::Dgram => 2,
+        }
+    }
+}
+
+/// A unix socket path: the address bytes up to the first NUL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnixAddr<'a>(&'a [u8]);
+
+impl<'a> UnixAddr<'a> {
+    /// A path for writing; `None` if it is longer than 108 bytes or holds a
+    /// NUL (it would not read back the same).
+    pub fn new(path: &'a [u8]) -> Option<Self> {
+        (path.len() <= UNIX_ADDR_LEN && !path.contains(&0)).then_some(UnixAddr(path))
+    }
+
+    /// The path bytes (no NUL).
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// A path known to be valid (copied from a parsed address).
+    pub(crate) const fn from_path(path: &'a [u8]) -> Self {
+        UnixAddr(path)
+    }
+
+    fn from_field(field: &'a [u8]) -> Self {
+        let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+        UnixAddr(field.get(..end).unwrap_or_default())
+    }
+}
+
+/// The addresses a PROXY header reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Addresses<'a> {
+    /// None: a LOCAL header, or an UNSPEC family or protocol.
+    None,
+    /// TCP or UDP over IPv4.
+    Inet {
+        /// The client's address.
+        source: SocketAddrV4,
+        /// The address the client connected to.
+        destination: SocketAddrV4,
+    },
+    /// TCP or UDP over IPv6.
+    Inet6 {
+        /// The client's address.
+        source: SocketAddrV6,
+        /// The address the client connected to.
+        destination: SocketAddrV6,
+    },
+    /// Unix stream or datagram sockets.
+    Unix {
+        /// The client's socket path.
+        source: UnixAddr<'a>,
+        /// The path the client connected to.
+        destination: UnixAddr<'a>,
+    },
+}
+
+/// A parsed v2 header, borrowing its unix paths and TLVs from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Header<'a> {
+    /// LOCAL (a health check by the proxy itself) or PROXY (a relayed client).
+    pub command: Command,
+    /// The address family byte, as sent.
+    pub family: Family,
+    /// The transport protocol, as sent.
+    pub protocol: Protocol,
+    /// The addresses: reported only for PROXY with a known family and protocol.
+    pub addresses: Addresses<'a>,
+    /// The TLVs after the address block, validated.
+    pub tlvs: Tlvs<'a>,
+}
+
+impl<'a> Header<'a> {
+    /// A PROXY header for `addresses`, with the family they imply and no TLVs.
+    pub fn proxy(protocol: Protocol, addresses: Addresses<'a>) -> Self {
+        let family = match addresses {
+            Addresses::None => Family::Unspec,
+            Addresses::Inet { .. } => Family::Inet,
+            Addresses::Inet6 { .. } => Family::Inet6,
+            Addresses::Unix { .. } => Family::Unix,
+        };
+        Header { command: Command::Proxy, family, protocol, addresses, tlvs: Tlvs::EMPTY }
+    }
+
+    /// A LOCAL header (UNSPEC, no addresses), as proxies send for health checks.
+    pub const fn local() -> Self {
+        Header {
+            command: Command::Local,
+            family: Family::Unspec,
+            protocol: Protocol::Unspec,
+            addresses: Addresses::None,
+            tlvs: Tlvs::EMPTY,
+        }
+    }
+
+    /// The same header carrying `tlvs`.
+    pub const fn with_tlvs(self, tlvs: Tlvs<'a>) -> Self {
+        Header { tlvs, ..self }
+    }
+
+    /// The length of the header [`write`](Self::write) produces.
+    pub fn encoded_len(&self) -> usize {
+        PREFIX_LEN + self.family.address_len() + self.tlvs.as_bytes().len()
+    }
+
+    /// Writes the header into `out` and returns its length.
+    ///
+    /// Any CRC32C TLV gets the checksum of the written header, so a header
+    /// that includes one (see [`TlvWriter::crc32c`]) is written verifiable.
+    /// On error `out` is left untouched.
+    pub fn write(&self, out: &mut [u8]) -> Result<usize, WriteError> {
+        self.check_writable()?;
+        let needed = self.encoded_len();
+        let body_len = u16::try_from(needed - PREFIX_LEN).map_err(|_| WriteError::TooLong)?;
+        let Some(out) = out.get_mut(..needed) else {
+            return Err(WriteError::BufferTooSmall { needed });
+        };
+        let [len_hi, len_lo] = body_len.to_be_bytes();
+        let version_command = 0x20 | self.command.nibble();
+        let family_protocol = (self.family.nibble() << 4) | self.protocol.nibble();
+        let (prefix, rest) = out.split_at_mut(PREFIX_LEN.min(needed));
+        let (signature, fields) = prefix.split_at_mut(SIGNATURE.len().min(prefix.len()));
+        signature.copy_from_slice(&SIGNATURE);
+        fields.copy_from_slice(&[version_command, family_protocol, len_hi, len_lo]);
+        let (block, tlv_out) = rest.split_at_mut(self.family.address_len().min(rest.len()));
+        write_addresses(&self.addresses, block);
+        tlv_out.copy_from_slice(self.tlvs.as_bytes());
+
+        let tlv_start = PREFIX_LEN + self.family.address_len();
+        if let Some(crc) = checksum(out, tlv_start, self.tlvs) {
+            for offset in self.tlvs.crc32c_offsets(tlv_start) {
+                if let Some(field) = out.get_mut(offset..offset + 4) {
+                    field.copy_from_slice(&crc.to_be_bytes());
+                }
+            }
+        }
+        Ok(needed)
+    }
+
+    /// Rejects headers that would not parse back to themselves.
+    fn check_writable(&self) -> Result<(), WriteError> {
+        let reported = matches!(self.command, Command::Proxy)
+            && !matches!(self.protocol, Protocol::Unspec);
+        let matches = match (self.addresses, self.family) {
+            (Addresses::None, family) => !reported || family == Family::Unspec,
+            (Addresses::Inet { .. }, Family::Inet)
+            | (Addresses::Inet6 { .. }, Family::Inet6)
+            | (Addresses::Unix { .. }, Family::Unix) => reported,
+            _ => false,
+        };
+        if !matches {
+            return Err(WriteError::AddressMismatch);
+        }
+        if let Addresses::Unix { source, destination } = self.addresses
+            && (UnixAddr::new(source.0).is_none() || UnixAddr::new(destination.0).is_none()) {
+                return Err(WriteError::InvalidUnixPath);
+            }
+        if self.encoded_len() > MAX_LEN {
+            return Err(WriteError::TooLong);
+        }
+        Ok(())
+    }
+}
+
+#[allow(clippy::indexing_slicing)] // `block` is exactly the family's address length
+fn write_addresses(addresses: &Addresses<'_>, block: &mut [u8]) {
+    block.fill(0);
+    match addresses {
+        Addresses::None => {}
+        Addresses::Inet { source, destination } => {
+            block[0..4].copy_from_slice(&source.ip().octets());
+            block[4..8].copy_from_slice(&destination.ip().octets());
+            block[8..10].copy_from_slice(&source.port().to_be_bytes());
+            block[10..12].copy_from_slice(&destination.port().to_be_bytes());
+        }
+        Addresses::Inet6 { source, destination } => {
+            block[0..16].copy_from_slice(&source.ip().octets());
+            block[16..32].copy_from_slice(&destination.ip().octets());
+            block[32..34].copy_from_slice(&source.port().to_be_bytes());
+            block[34..36].copy_from_slice(&destination.port().to_be_bytes());
+        }
+        Addresses::Unix { source, destination } => {
+            block[..source.0.len()].copy_from_slice(source.0);
+            let dst = &mut block[UNIX_ADDR_LEN..];
+            dst[..destination.0.len()].copy_from_slice(destination.0);
+        }
+    }
+}
+
+/// The CRC-32C of `header` with every CRC32C TLV value taken as zero, or
+/// `None` when there is no such TLV.
+fn checksum(header: &[u8], tlv_start: usize, tlvs: Tlvs<'_>) -> Option<u32> {
+    let mut offsets = tlvs.crc32c_offsets(tlv_start).peekable();
+    offsets.peek()?;
+    let mut crc = Crc32c::new();
+    let mut done = 0;
+    for offset in offsets {
+        crc.update(header.get(done..offset).unwrap_or_default());
+        crc.update(&[0; 4]);
+        done = offset + 4;
+    }
+    crc.update(header.get(done..).unwrap_or_default());
+    Some(crc.finish())
+}
+
+/// Parses a v2 header at the start of `buf`.
+pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
+    let incomplete = |have: usize, want: usize| Status::Incomplete {
+        needed: NonZeroUsize::new(want.saturating_sub(have)),
+    };
+    let (command, family, protocol, body_len) = match prefix(buf) {
+        Ok((_, fields)) => fields,
+        Err(nom::Err::Incomplete(_)) => return Ok(incomplete(buf.len(), PREFIX_LEN)),
+        Err(nom::Err::Error(Fail(e)) | nom::Err::Failure(Fail(e))) => return Err(e),
+    };
+    let len = PREFIX_LEN + usize::from(body_len);
+    let Some(header) = buf.get(..len) else {
+        return Ok(incomplete(buf.len(), len));
+    };
+    let body = header.get(PREFIX_LEN..).unwrap_or_default();
+    let parsed = body_fields(header, body, command, family, protocol)?;
+    Ok(Status::Complete { header: parsed, len })
+}
+
+/// The 16-byte prefix, each byte checked as soon as it is there.
+fn prefix(input: &[u8]) -> PResult<'_, (Command, Family, Protocol, u16)> {
+    use nom::number::streaming::{be_u8, be_u16 as be_u16_streaming};
+
+    let (input, _) = tag(&SIGNATURE[..]).parse(input)?;
+    let (input, version_command) = be_u8(input)?;
+    if version_command >> 4 != 2 {
+        return Err(crate::parser::fail(Error::V2UnsupportedVersion));
+    }
+    let command = match version_command & 0x0f {
+        0 => Command::Local,
+        1 => Command::Proxy,
+        _ => return Err(crate::parser::fail(Error::V2UnknownCommand)),
+    };
+    let (input, family_protocol) = be_u8(input)?;
+    let (family, protocol) = match (
+        Family::from_nibble(family_protocol >> 4),
+        Protocol::from_nibble(family_protocol & 0x0f),
+        command,
+    ) {
+        (Some(f), Some(p), _) => (f, p),
+        // §2.2: a LOCAL receiver discards the protocol block, family included.
+        (_, _, Command::Local) => (Family::Unspec, Protocol::Unspec),
+        (None, _, Command::Proxy) => return Err(crate::parser::fail(Error::V2UnknownFamily)),
+        (_, None, Command::Proxy) => return Err(crate::parser::fail(Error::V2UnknownProtocol)),
+    };
+    let (input, body_len) = be_u16_streaming(input)?;
+    if matches!(command, Command::Proxy) && usize::from(body_len) < family.address_len() {
+        return Err(crate::parser::fail(Error::V2AddressBlockTooShort));
+    }
+    Ok((input, (command, family, protocol, body_len)))
+}
+
+fn body_fields<'a>(
+    header: &'a [u8],
+    body: &'a [u8],
+    command: Command,
+    family: Family,
+    protocol: Protocol,
+) -> Result<Header<'a>, Error> {
+    // LOCAL may announce a family yet send a shorter block (§2.2: the
+    // receiver must skip by the length field, not assume anything).
+    let block_len = family.address_len().min(body.len());
+    let (block, tlv_bytes) = body.split_at(block_len);
+    let reported = matches!(command, Command::Proxy) && !matches!(protocol, Protocol::Unspec);
+    let addresses = if reported { addresses(block, family) } else { Addresses::None };
+    let tlv_start = PREFIX_LEN + block_len;
+    let tlvs = Tlvs::new(tlv_bytes)?;
+    if let Some(crc) = checksum(header, tlv_start, tlvs)
+        && tlvs.crc32c_values().any(|sent| sent != crc) {
+            return Err(Error::V2Crc32cMismatch);
+        }
+    Ok(Header { command, family, protocol, addresses, tlvs })
+}
+
+/// Decodes an address block whose length `prefix` already checked.
+fn addresses(block: &[u8], family: Family) -> Addresses<'_> {
+    let parsed: PResult<'_, Addresses<'_>> = match family {
+        Family::Unspec => Ok((block, Addresses::None)),
+        Family::Inet => (be_u32, be_u32, be_u16, be_u16)
+            .map(|(s, d, sp, dp)| Addresses::Inet {
+                source: SocketAddrV4::new(Ipv4Addr::from(s), sp),
+                destination: SocketAddrV4::new(Ipv4Addr::from(d), dp),
+            })
+            .parse(block),
+        Family::Inet6 => (be_u128, be_u128, be_u16, be_u16)
+            .map(|(s, d, sp, dp)| Addresses::Inet6 {
+                source: SocketAddrV6::new(Ipv6Addr::from(s), sp, 0, 0),
+                destination: SocketAddrV6::new(Ipv6Addr::from(d), dp, 0, 0),
+            })
+            .parse(block),
+        Family::Unix => {
+            let (source, destination) = block.split_at(UNIX_ADDR_LEN.min(block.len()));
+            Ok((
+                &[][..],
+                Addresses::Unix {
+                    source: UnixAddr::from_field(source),
+                    destination: UnixAddr::from_field(destination),
+                },
+            ))
+        }
+    };
+    // The block is exactly the family's length, so decoding cannot run short.
+    parsed.map(|(_, a)| a).unwrap_or(Addresses::None)
+}
