@@ -162,7 +162,9 @@ impl Error {
             Error::V2Crc32cMismatch => "v2 CRC32C checksum does not match the header",
             Error::V2UniqueIdTooLong => "v2 UNIQUE_ID TLV is longer than 128 bytes",
             Error::V2AuthorityNotUtf8 => "v2 AUTHORITY TLV is not UTF-8",
-            Error::V2SslTooShort => "v2 SSL TLV is shorter than its 5-byte client and verify fields",
+            Error::V2SslTooShort => {
+                "v2 SSL TLV is shorter than its 5-byte client and verify fields"
+            }
             Error::V2SslSubTlvFraming => "v2 SSL sub-TLVs do not frame the SSL TLV exactly",
             Error::V2SslTextNotUtf8 => "v2 SSL sub-TLV text is not UTF-8",
             Error::V2NetnsNotUtf8 => "v2 NETNS TLV is not UTF-8",

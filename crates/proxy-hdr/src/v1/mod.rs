@@ -49,9 +49,9 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header>, Error> {
     match line(window) {
         Ok((rest, header)) => Ok(Status::Complete { header, len: window.len() - rest.len() }),
         Err(nom::Err::Incomplete(_)) if window.len() == MAX_LEN => Err(Error::V1LineTooLong),
-        Err(nom::Err::Incomplete(_)) => Ok(Status::Incomplete {
-            needed: NonZeroUsize::new(MIN_LEN.saturating_sub(buf.len())),
-        }),
+        Err(nom::Err::Incomplete(_)) => {
+            Ok(Status::Incomplete { needed: NonZeroUsize::new(MIN_LEN.saturating_sub(buf.len())) })
+        }
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.0),
     }
 }
@@ -203,9 +203,10 @@ fn ipv4(input: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
     let scanned = text::ipv4(input);
     // A colon in a TCP4 address means an IPv6 address (or a port glued on).
     if let Err(Stop::At(at)) | Ok((_, at)) = scanned
-        && input.get(at) == Some(&b':') {
-            return Err(fail(Error::V1FamilyMismatch));
-        }
+        && input.get(at) == Some(&b':')
+    {
+        return Err(fail(Error::V1FamilyMismatch));
+    }
     terminated(input, scanned, Error::V1InvalidIpv4)
 }
 
@@ -283,5 +284,134 @@ impl fmt::Write for Cursor<'_> {
         dst.copy_from_slice(s.as_bytes());
         self.pos = end;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(line: &str) -> Result<Status<Header>, Error> {
+        parse(line.as_bytes())
+    }
+
+    #[test]
+    fn accepts() {
+        let cases: &[(&str, Header)] = &[
+            (
+                "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n",
+                Header::Tcp4 {
+                    source: "192.168.0.1:56324".parse().unwrap(),
+                    destination: "192.168.0.11:443".parse().unwrap(),
+                },
+            ),
+            (
+                "PROXY TCP6 ::ffff:192.0.2.1 2001:db8::1 0 65535\r\n",
+                Header::Tcp6 {
+                    source: "[::ffff:192.0.2.1]:0".parse().unwrap(),
+                    destination: "[2001:db8::1]:65535".parse().unwrap(),
+                },
+            ),
+            ("PROXY UNKNOWN\r\n", Header::Unknown),
+            ("PROXY UNKNOWN ffff::1 ::1 65535 65535\r\n", Header::Unknown),
+            ("PROXY UNKNOWN \r garbage\r\n", Header::Unknown),
+        ];
+        for (line, want) in cases {
+            let got = header(line);
+            assert_eq!(got, Ok(Status::Complete { header: *want, len: line.len() }), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_with_the_rule_broken() {
+        use Error::*;
+        let cases: &[(&str, Error)] = &[
+            ("proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n", NotProxy),
+            ("PROXY  TCP4 1.2.3.4 5.6.7.8 1 2\r\n", V1UnknownProtocol),
+            ("PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", V1UnknownProtocol),
+            ("PROXY TCP44 1.2.3.4 5.6.7.8 1 2\r\n", V1UnknownProtocol),
+            ("PROXY UNKNOWNX\r\n", V1UnknownProtocol),
+            ("PROXY TCP4\r\n", V1MissingField),
+            ("PROXY TCP4  1.2.3.4 5.6.7.8 1 2\r\n", V1ExtraSpace),
+            ("PROXY TCP4 1.2.3.4  5.6.7.8 1 2\r\n", V1ExtraSpace),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1  2\r\n", V1ExtraSpace),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", V1MissingField),
+            ("PROXY TCP4 1.2.3.4\r\n", V1MissingField),
+            ("PROXY TCP4 1.2.3.256 5.6.7.8 1 2\r\n", V1InvalidIpv4),
+            ("PROXY TCP4 1.2.3.04 5.6.7.8 1 2\r\n", V1InvalidIpv4),
+            ("PROXY TCP4 1.2.3 5.6.7.8 1 2\r\n", V1InvalidIpv4),
+            ("PROXY TCP4 ::1 ::1 1 2\r\n", V1FamilyMismatch),
+            ("PROXY TCP6 1.2.3.4 5.6.7.8 1 2\r\n", V1FamilyMismatch),
+            ("PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n", V1InvalidIpv6),
+            ("PROXY TCP6 1::2::3 ::1 1 2\r\n", V1InvalidIpv6),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n", V1InvalidPort),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 +1 2\r\n", V1InvalidPort),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", V1InvalidPort),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 \r\n", V1ExpectedCrlf),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", V1ExpectedCrlf),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\rX", V1ExpectedCrlf),
+        ];
+        for (line, want) in cases {
+            assert_eq!(header(line), Err(*want), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn line_length_bound() {
+        // The §2.1 worst case is exactly 107 bytes and is accepted.
+        let worst = "PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff \
+                     ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n";
+        assert_eq!(worst.len(), MAX_LEN);
+        assert!(header(worst).is_ok_and(|s| s.is_complete()));
+        // One byte more and the CRLF falls outside the window.
+        let long = worst.replacen("UNKNOWN", "UNKNOWN ", 1);
+        assert_eq!(header(&long), Err(Error::V1LineTooLong));
+        // 106 bytes without CRLF are still a valid prefix.
+        assert!(matches!(header(&long[..106]), Ok(Status::Incomplete { .. })));
+    }
+
+    /// Every prefix of a line is incomplete until the byte that decides it,
+    /// then gives the same answer as the whole input.
+    #[test]
+    fn prefixes_agree_with_the_whole() {
+        let lines = [
+            "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\nGET /",
+            "PROXY TCP6 2001:db8::1 ::ffff:10.0.0.1 1 2\r\n",
+            "PROXY TCP4 1.2.3.400 5.6.7.8 1 2\r\n",
+            "PROXY UNKNOWN x\r\n",
+        ];
+        for line in lines {
+            let whole = header(line);
+            let mut decided = false;
+            for end in 0..=line.len() {
+                let got = header(&line[..end]);
+                if decided {
+                    assert_eq!(got, whole, "{line:?} at {end}");
+                } else if got != whole {
+                    assert!(matches!(got, Ok(Status::Incomplete { .. })), "{line:?} at {end}");
+                } else {
+                    decided = true;
+                }
+            }
+            assert!(decided);
+        }
+    }
+
+    #[test]
+    fn write_round_trips() {
+        for line in [
+            "PROXY TCP4 0.0.0.0 255.255.255.255 0 65535\r\n",
+            "PROXY TCP6 2001:db8::8:800:200c:417a ::ffff:192.0.2.1 443 8443\r\n",
+            "PROXY UNKNOWN\r\n",
+        ] {
+            let Ok(Status::Complete { header, .. }) = header(line) else { panic!("{line}") };
+            let mut out = [0u8; MAX_LEN];
+            assert_eq!(header.encoded_len(), line.len());
+            assert_eq!(header.write(&mut out), Ok(line.len()));
+            assert_eq!(&out[..line.len()], line.as_bytes());
+            let mut small = [7u8; MAX_LEN];
+            assert!(header.write(&mut small[..line.len() - 1]).is_err());
+            assert_eq!(small, [7u8; MAX_LEN], "untouched on error");
+        }
     }
 }

@@ -248,8 +248,8 @@ impl<'a> Header<'a> {
 
     /// Rejects headers that would not parse back to themselves.
     fn check_writable(&self) -> Result<(), WriteError> {
-        let reported = matches!(self.command, Command::Proxy)
-            && !matches!(self.protocol, Protocol::Unspec);
+        let reported =
+            matches!(self.command, Command::Proxy) && !matches!(self.protocol, Protocol::Unspec);
         let matches = match (self.addresses, self.family) {
             (Addresses::None, family) => !reported || family == Family::Unspec,
             (Addresses::Inet { .. }, Family::Inet)
@@ -261,9 +261,10 @@ impl<'a> Header<'a> {
             return Err(WriteError::AddressMismatch);
         }
         if let Addresses::Unix { source, destination } = self.addresses
-            && (UnixAddr::new(source.0).is_none() || UnixAddr::new(destination.0).is_none()) {
-                return Err(WriteError::InvalidUnixPath);
-            }
+            && (UnixAddr::new(source.0).is_none() || UnixAddr::new(destination.0).is_none())
+        {
+            return Err(WriteError::InvalidUnixPath);
+        }
         if self.encoded_len() > MAX_LEN {
             return Err(WriteError::TooLong);
         }
@@ -380,9 +381,10 @@ fn body_fields<'a>(
     let tlv_start = PREFIX_LEN + block_len;
     let tlvs = Tlvs::new(tlv_bytes)?;
     if let Some(crc) = checksum(header, tlv_start, tlvs)
-        && tlvs.crc32c_values().any(|sent| sent != crc) {
-            return Err(Error::V2Crc32cMismatch);
-        }
+        && tlvs.crc32c_values().any(|sent| sent != crc)
+    {
+        return Err(Error::V2Crc32cMismatch);
+    }
     Ok(Header { command, family, protocol, addresses, tlvs })
 }
 
@@ -415,4 +417,235 @@ fn addresses(block: &[u8], family: Family) -> Addresses<'_> {
     };
     // The block is exactly the family's length, so decoding cannot run short.
     parsed.map(|(_, a)| a).unwrap_or(Addresses::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v2::{ClientFlags, Ssl, TlvType, TlvWriter};
+
+    extern crate std;
+    use std::vec::Vec;
+
+    fn raw(ver_cmd: u8, fam: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = Vec::from(SIGNATURE);
+        v.extend_from_slice(&[ver_cmd, fam]);
+        v.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        v.extend_from_slice(body);
+        v
+    }
+
+    fn tlv(kind: u8, value: &[u8]) -> Vec<u8> {
+        let mut v = std::vec![kind];
+        v.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        v.extend_from_slice(value);
+        v
+    }
+
+    const INET: [u8; 12] = [127, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x01, 0xbb];
+
+    fn complete(buf: &[u8]) -> Header<'_> {
+        match parse(buf) {
+            Ok(Status::Complete { header, len }) => {
+                assert_eq!(len, buf.len());
+                header
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn inet_stream() {
+        let buf = raw(0x21, 0x11, &INET);
+        let h = complete(&buf);
+        assert_eq!(h.command, Command::Proxy);
+        assert_eq!(
+            h.addresses,
+            Addresses::Inet {
+                source: "127.0.0.1:12345".parse().unwrap(),
+                destination: "10.0.0.2:443".parse().unwrap()
+            }
+        );
+    }
+
+    #[test]
+    fn local_skips_the_block_and_keeps_tlvs() {
+        let mut body = Vec::from(INET);
+        body.extend(tlv(0x05, b"id-1"));
+        let buf = raw(0x20, 0x11, &body);
+        let h = complete(&buf);
+        assert_eq!(h.addresses, Addresses::None);
+        assert_eq!(h.tlvs.unique_id(), Some(&b"id-1"[..]));
+        // HAProxy's health checks: LOCAL, UNSPEC, TLVs right after the prefix.
+        let buf = raw(0x20, 0x00, &tlv(0x05, b"x"));
+        assert_eq!(complete(&buf).tlvs.unique_id(), Some(&b"x"[..]));
+    }
+
+    #[test]
+    fn prefix_errors_are_reported_at_their_byte() {
+        use Error::*;
+        let cases: &[(&[u8], Result<(), Error>)] = &[
+            (&[0x0d, 0x0a, 0x0d, 0x0b], Err(NotProxy)),
+            (&SIGNATURE[..7], Ok(())),
+            (&[&SIGNATURE[..], &[0x31]].concat(), Err(V2UnsupportedVersion)),
+            (&[&SIGNATURE[..], &[0x22]].concat(), Err(V2UnknownCommand)),
+            (&[&SIGNATURE[..], &[0x21, 0x41]].concat(), Err(V2UnknownFamily)),
+            (&[&SIGNATURE[..], &[0x21, 0x13]].concat(), Err(V2UnknownProtocol)),
+            (&[&SIGNATURE[..], &[0x20, 0x43]].concat(), Ok(())),
+            (&[&SIGNATURE[..], &[0x21, 0x21, 0, 35]].concat(), Err(V2AddressBlockTooShort)),
+            (&[&SIGNATURE[..], &[0x21, 0x11, 0, 12]].concat(), Ok(())),
+        ];
+        for (input, want) in cases {
+            let got = parse(input).map(|s| assert!(!s.is_complete()));
+            assert_eq!(got, *want, "{input:02x?}");
+        }
+        assert_eq!(
+            parse(&SIGNATURE[..5]),
+            Ok(Status::Incomplete { needed: NonZeroUsize::new(11) })
+        );
+        let buf = raw(0x21, 0x11, &INET);
+        assert_eq!(parse(&buf[..20]), Ok(Status::Incomplete { needed: NonZeroUsize::new(8) }));
+    }
+
+    #[test]
+    fn tlv_rules() {
+        use Error::*;
+        let ssl_ok = [&[0x01, 0, 0, 0, 0][..], &tlv(Ssl::VERSION, b"TLSv1.3")].concat();
+        let cases: Vec<(Vec<u8>, Result<(), Error>)> = std::vec![
+            (tlv(0x01, b"h2"), Ok(())),
+            ([tlv(0x01, b"h2"), std::vec![0x04]].concat(), Err(V2TlvTrailingBytes)),
+            ([tlv(0x01, b"h2"), std::vec![0x04, 0x00]].concat(), Err(V2TlvTrailingBytes)),
+            (std::vec![0x01, 0x00, 0x05, b'h'], Err(V2TlvTruncated)),
+            (tlv(0x02, &[0xff, 0xfe]), Err(V2AuthorityNotUtf8)),
+            (tlv(0x03, &[0, 0, 0]), Err(V2Crc32cLength)),
+            (tlv(0x05, &[7; 128]), Ok(())),
+            (tlv(0x05, &[]), Ok(())),
+            (tlv(0x05, &[7; 129]), Err(V2UniqueIdTooLong)),
+            (tlv(0x20, &[1, 0, 0, 0]), Err(V2SslTooShort)),
+            (tlv(0x20, &ssl_ok), Ok(())),
+            (tlv(0x20, &[&ssl_ok[..], &[0x22]].concat()), Err(V2SslSubTlvFraming)),
+            (tlv(0x20, &[&ssl_ok[..], &tlv(0x22, &[0xc3])].concat()), Err(V2SslTextNotUtf8)),
+            (tlv(0x20, &[&ssl_ok[..], &tlv(0x28, &[0xc3])].concat()), Ok(())),
+            (tlv(0x30, &[0x80]), Err(V2NetnsNotUtf8)),
+            (tlv(0xEA, &[0x01]), Ok(())),
+            (tlv(0x99, &[0xff; 3]), Ok(())),
+            (tlv(0x03, &[0, 0, 0, 0]), Err(V2Crc32cMismatch)),
+        ];
+        for (tlvs, want) in cases {
+            let mut body = Vec::from(INET);
+            body.extend(&tlvs);
+            let got = parse(&raw(0x21, 0x11, &body)).map(|s| assert!(s.is_complete()));
+            assert_eq!(got, want, "{tlvs:02x?}");
+        }
+    }
+
+    #[test]
+    fn typed_accessors() {
+        let mut storage = [0u8; 256];
+        let mut w = TlvWriter::new(&mut storage);
+        w.push(TlvType::Alpn, b"h2").unwrap();
+        w.push(TlvType::Authority, b"example.com").unwrap();
+        w.push(TlvType::UniqueId, b"abc").unwrap();
+        w.ssl(
+            ClientFlags::SSL | ClientFlags::CERT_CONN,
+            0,
+            &[
+                (Ssl::VERSION, b"TLSv1.3"),
+                (Ssl::CN, b"client"),
+                (Ssl::CIPHER, b"TLS_AES_128_GCM_SHA256"),
+            ],
+        )
+        .unwrap();
+        w.push(TlvType::Netns, b"blue").unwrap();
+        w.push(TlvType::Custom(TlvType::AWS), b"\x01vpce-0123").unwrap();
+        w.push(TlvType::Custom(TlvType::AZURE), &[0x01, 0x78, 0x56, 0x34, 0x12]).unwrap();
+        w.push(TlvType::Custom(TlvType::GCP), &42u64.to_be_bytes()).unwrap();
+        w.crc32c().unwrap();
+        let tlvs = w.finish().unwrap();
+        let header = Header::proxy(
+            Protocol::Stream,
+            Addresses::Inet {
+                source: "192.0.2.1:1".parse().unwrap(),
+                destination: "192.0.2.2:2".parse().unwrap(),
+            },
+        )
+        .with_tlvs(tlvs);
+        let mut out = [0u8; 512];
+        let len = header.write(&mut out).unwrap();
+        let parsed = complete(&out[..len]);
+        assert_eq!(parsed, header);
+        let t = parsed.tlvs;
+        assert_eq!(t.alpn(), Some(&b"h2"[..]));
+        assert_eq!(t.authority(), Some("example.com"));
+        assert_eq!(t.unique_id(), Some(&b"abc"[..]));
+        let ssl = t.ssl().unwrap();
+        assert!(ssl.client().contains(ClientFlags::CERT_CONN));
+        assert!(ssl.is_verified());
+        assert_eq!(ssl.version(), Some("TLSv1.3"));
+        assert_eq!(ssl.cn(), Some("client"));
+        assert_eq!(ssl.cipher(), Some("TLS_AES_128_GCM_SHA256"));
+        assert_eq!(ssl.key_alg(), None);
+        assert_eq!(t.netns(), Some("blue"));
+        assert_eq!(t.aws_vpc_endpoint_id(), Some("vpce-0123"));
+        assert_eq!(t.azure_private_endpoint_link_id(), Some(0x1234_5678));
+        assert_eq!(t.gcp_psc_connection_id(), Some(42));
+        // The writer computed a checksum the parser verified.
+        let crc = t.crc32c().unwrap();
+        let mut zeroed = Vec::from(&out[..len]);
+        zeroed[len - 4..].fill(0);
+        assert_eq!(crc, crate::crc32c::checksum(&zeroed));
+        assert_eq!(t.iter().count(), 9);
+    }
+
+    #[test]
+    fn writer_refuses_what_would_not_read_back() {
+        let inet = Addresses::Inet {
+            source: "192.0.2.1:1".parse().unwrap(),
+            destination: "192.0.2.2:2".parse().unwrap(),
+        };
+        let mut out = [9u8; 64];
+        let local_with_addresses =
+            Header { command: Command::Local, ..Header::proxy(Protocol::Stream, inet) };
+        assert_eq!(local_with_addresses.write(&mut out), Err(WriteError::AddressMismatch));
+        let wrong_family =
+            Header { family: Family::Inet6, ..Header::proxy(Protocol::Stream, inet) };
+        assert_eq!(wrong_family.write(&mut out), Err(WriteError::AddressMismatch));
+        let unspec_protocol = Header::proxy(Protocol::Unspec, inet);
+        assert_eq!(unspec_protocol.write(&mut out), Err(WriteError::AddressMismatch));
+        assert_eq!(
+            Header::proxy(Protocol::Stream, inet).write(&mut out[..27]),
+            Err(WriteError::BufferTooSmall { needed: 28 })
+        );
+        assert_eq!(out, [9u8; 64], "untouched on error");
+        assert!(UnixAddr::new(b"a\0b").is_none());
+        assert!(UnixAddr::new(&[b'a'; 109]).is_none());
+    }
+
+    #[test]
+    fn unix_paths_stop_at_nul() {
+        let mut body = std::vec![0u8; 216];
+        body[..4].copy_from_slice(b"/src");
+        body[108..112].copy_from_slice(b"/dst");
+        body[113] = b'x'; // after the NUL: not part of the path
+        let buf = raw(0x21, 0x31, &body);
+        let h = complete(&buf);
+        let Addresses::Unix { source, destination } = h.addresses else { panic!() };
+        assert_eq!(source.as_bytes(), b"/src");
+        assert_eq!(destination.as_bytes(), b"/dst");
+    }
+
+    #[test]
+    fn owned_copy_outlives_the_buffer() {
+        let mut body = Vec::from(INET);
+        body.extend(tlv(0x02, b"example.org"));
+        let owned = {
+            let buf = raw(0x21, 0x11, &body);
+            let h = crate::Header::V2(complete(&buf));
+            let small: Result<crate::OwnedHeader<8>, _> = crate::OwnedHeader::try_from(&h);
+            assert_eq!(small.unwrap_err().needed, 14);
+            crate::OwnedHeader::<64>::try_from(&h).unwrap()
+        };
+        assert_eq!(owned.header().tlvs().authority(), Some("example.org"));
+        assert_eq!(owned.header().source(), Some("127.0.0.1:12345".parse().unwrap()));
+    }
 }

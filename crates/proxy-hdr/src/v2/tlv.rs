@@ -132,7 +132,8 @@ impl<'a> TlvIter<'a> {
     /// The next TLV and the offset of its value within the iterated bytes.
     fn next_at(&mut self) -> Option<(Tlv<'a>, usize)> {
         // Framing was checked at parse time: a failure here means the end.
-        let (tlv, rest) = frame(self.rest, Error::V2TlvTrailingBytes, Error::V2TlvTruncated).ok()?;
+        let (tlv, rest) =
+            frame(self.rest, Error::V2TlvTrailingBytes, Error::V2TlvTruncated).ok()?;
         let value_at = self.offset + 3;
         self.offset = value_at + tlv.value.len();
         self.rest = rest;
@@ -236,8 +237,7 @@ impl<'a> Tlvs<'a> {
 
     /// AWS (0xEA, subtype 0x01): the VPC endpoint id, e.g. `vpce-08d2bf15fac5001c9`.
     pub fn aws_vpc_endpoint_id(&self) -> Option<&'a str> {
-        self.subtyped(TlvType::AWS, TlvType::AWS_VPCE_ID)
-            .and_then(|v| core::str::from_utf8(v).ok())
+        self.subtyped(TlvType::AWS, TlvType::AWS_VPCE_ID).and_then(|v| core::str::from_utf8(v).ok())
     }
 
     /// Azure (0xEE, subtype 0x01): the private endpoint LinkID.
