@@ -4,6 +4,7 @@ mod capture;
 mod conformance;
 mod nostd;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <task>
@@ -12,6 +13,17 @@ tasks:
   conformance [--vectors DIR]...  run the conformance vectors (tests/vectors and any DIR)
   capture                         record real PROXY headers from HAProxy, nginx and curl into tests/vectors/captures
   nostd                           build the core for a bare-metal target (host fallback) and print its code size";
+
+/// The repository root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The cargo that runs us, so toolchain overrides carry through.
+pub fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
