@@ -1,31 +1,4 @@
-//! A `no_std`, zero-allocation parser and writer for the PROXY protocol
-//! (HAProxy's v1 text line and v2 binary header, `doc/proxy-protocol.txt`).
-//!
-//! A proxy that speaks the PROXY protocol writes a header with the real
-//! client address *before* the client's own bytes (often a TLS ClientHello).
-//! [`parse`] reads that header from the start of a buffer and tells the
-//! caller how long it was, so the bytes after it can go, untouched, to the
-//! next protocol.
-//!
-//! ```
-//! use proxy_hdr::{parse, Status};
-//!
-//! let input = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n\x16\x03\x01";
-//! let Ok(Status::Complete { header, len }) = parse(input) else { panic!() };
-//! assert_eq!(header.source(), Some("192.0.2.7:56324".parse().unwrap()));
-//! // The leftover is the start of the TLS ClientHello, byte for byte.
-//! assert_eq!(&input[len..], b"\x16\x03\x01");
-//!
-//! // A prefix is incomplete, never an error; other protocols are told apart
-//! // from their first byte.
-//! assert!(matches!(parse(b"PROXY TC"), Ok(Status::Incomplete { .. })));
-//! assert_eq!(parse(b"\x16\x03\x01").unwrap_err(), proxy_hdr::Error::NotProxy);
-//! ```
-//!
-//! Guarantees, for any input: no panic, no allocation, work linear in the
-//! bytes examined (at most 107 for v1, 16 + 65535 for v2). An invalid header
-//! is reported as soon as the offending byte is visible, as a distinct
-//! [`Error`] variant per rule.
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
