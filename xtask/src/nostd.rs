@@ -52,7 +52,7 @@ pub fn run(_args: &[String]) -> Result<bool, String> {
     let sizes = elf_sizes(&binary)?;
     println!(
         "nostd: linked a no_std, no_main, allocator-free binary for {what}: \
-         code {} bytes, read-only data {} bytes (8192 of it the CRC32C tables)",
+         code {} bytes, read-only data {} bytes (16384 of it the CRC32C tables)",
         sizes.code, sizes.rodata
     );
     Ok(true)

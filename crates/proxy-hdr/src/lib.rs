@@ -8,7 +8,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
-mod crc32c;
+#[doc(hidden)]
+pub mod crc32c;
 mod error;
 mod header;
 mod owned;

@@ -30,3 +30,14 @@ pub(crate) fn fail<T>(e: Error) -> nom::Err<Fail, T> {
 pub(crate) fn incomplete<T>() -> nom::Err<Fail, T> {
     nom::Err::Incomplete(nom::Needed::Unknown)
 }
+
+/// Matches a signature: a fixed-width compare when all of it is there, nom's
+/// streaming `tag` (incomplete on a valid prefix) when it is not.
+pub(crate) fn signature<'a, const N: usize>(input: &'a [u8], sig: &[u8; N]) -> PResult<'a, ()> {
+    use nom::Parser as _;
+    match input.split_first_chunk::<N>() {
+        Some((head, rest)) if head == sig => Ok((rest, ())),
+        Some(_) => Err(nom::Err::Error(Fail(Error::NotProxy))),
+        None => nom::bytes::streaming::tag(&sig[..]).parse(input).map(|(rest, _)| (rest, ())),
+    }
+}

@@ -6,10 +6,7 @@ use core::fmt;
 use core::net::{SocketAddrV4, SocketAddrV6};
 use core::num::NonZeroUsize;
 
-use nom::Parser as _;
-use nom::bytes::streaming::tag;
-
-use crate::parser::{PResult, fail, incomplete};
+use crate::parser::{PResult, fail, incomplete, signature};
 use crate::{Error, Status, WriteError};
 use text::Stop;
 
@@ -64,7 +61,7 @@ enum Protocol {
 }
 
 fn line(input: &[u8]) -> PResult<'_, Header> {
-    let (input, _) = tag(&b"PROXY "[..]).parse(input)?;
+    let (input, _) = signature(input, b"PROXY ")?;
     let (input, protocol) = protocol(input)?;
     match protocol {
         Protocol::Unknown => {
@@ -92,6 +89,12 @@ fn line(input: &[u8]) -> PResult<'_, Header> {
 
 /// `TCP4 `, `TCP6 ` or `UNKNOWN` followed by a space or CR.
 fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
+    // The common whole words first: fixed-width compares, no loop.
+    match input {
+        [b'T', b'C', b'P', b'4', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp4)),
+        [b'T', b'C', b'P', b'6', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp6)),
+        _ => {}
+    }
     let words: [(&[u8], Protocol); 3] =
         [(b"TCP4", Protocol::Tcp4), (b"TCP6", Protocol::Tcp6), (b"UNKNOWN", Protocol::Unknown)];
     for (word, protocol) in words {
@@ -106,7 +109,6 @@ fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
         return match (protocol, next) {
             (Protocol::Unknown, b' ' | b'\r') => Ok((rest, protocol)),
             (Protocol::Unknown, b'\n') => Err(fail(Error::V1ExpectedCrlf)),
-            (_, b' ') => Ok((rest.get(1..).unwrap_or_default(), protocol)),
             (_, b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
             _ => Err(fail(Error::V1UnknownProtocol)),
         };
@@ -135,7 +137,10 @@ fn crlf(input: &[u8]) -> PResult<'_, ()> {
 
 /// `SRC SP DST SP SPORT SP DPORT CRLF`, given the address scanner.
 #[allow(clippy::type_complexity)] // the four fields of the line, in order
-fn fields<A>(input: &[u8], address: fn(&[u8]) -> PResult<'_, A>) -> PResult<'_, (A, A, u16, u16)> {
+fn fields<A>(
+    input: &[u8],
+    address: impl Fn(&[u8]) -> PResult<'_, A> + Copy,
+) -> PResult<'_, (A, A, u16, u16)> {
     let (input, source) = field(input, address)?;
     let (input, destination) = field(input, address)?;
     let (input, sport) = field(input, port)?;
@@ -145,7 +150,7 @@ fn fields<A>(input: &[u8], address: fn(&[u8]) -> PResult<'_, A>) -> PResult<'_, 
 }
 
 /// One field and the single space after it.
-fn field<T>(input: &[u8], scan: fn(&[u8]) -> PResult<'_, T>) -> PResult<'_, T> {
+fn field<T>(input: &[u8], scan: impl Fn(&[u8]) -> PResult<'_, T>) -> PResult<'_, T> {
     field_start(input)?;
     let (rest, value) = scan(input)?;
     match rest.first() {

@@ -26,10 +26,6 @@ fn byte(input: &[u8], pos: usize) -> Result<u8, Stop> {
     input.get(pos).copied().ok_or(Stop::Incomplete)
 }
 
-fn decimal(b: u8) -> Option<u8> {
-    b.is_ascii_digit().then(|| b - b'0')
-}
-
 fn hex(b: u8) -> Option<u16> {
     match b {
         b'0'..=b'9' => Some(u16::from(b - b'0')),
@@ -39,51 +35,70 @@ fn hex(b: u8) -> Option<u16> {
     }
 }
 
-/// A decimal number of at most `max`, without leading zeros, stopping at the
-/// first non-digit (which is not consumed).
-fn number(input: &[u8], max: u32) -> Scan<u32> {
-    let first = byte(input, 0)?;
-    let mut value = u32::from(decimal(first).ok_or(Stop::At(0))?);
+/// The value of a decimal digit, or a value above 9 for any other byte.
+const fn digit(b: u8) -> u32 {
+    b.wrapping_sub(b'0') as u32
+}
+
+/// A port: 0..=65535, no sign, no leading zeros. Stops at the first
+/// non-digit, which is not consumed.
+pub(crate) fn port(input: &[u8]) -> Scan<u16> {
+    let first = digit(byte(input, 0)?);
+    if first > 9 {
+        return Err(Stop::At(0));
+    }
+    let mut value = first;
     let mut pos = 1;
     loop {
-        let b = byte(input, pos)?;
-        let Some(d) = decimal(b) else {
-            return Ok((value, pos));
-        };
-        value = value * 10 + u32::from(d);
+        let d = digit(byte(input, pos)?);
+        if d > 9 {
+            // At most five digits got here, so the value fits.
+            return Ok((value as u16, pos));
+        }
+        value = value * 10 + d;
         // A digit after a leading zero, or one that overflows, is where the
-        // field went wrong. `max` < 10^5 keeps `value` far from overflow.
-        if first == b'0' || value > max {
+        // field went wrong; `value` stays below 10^6.
+        if first == 0 || value > u32::from(u16::MAX) {
             return Err(Stop::At(pos));
         }
         pos += 1;
     }
 }
 
-/// A port: 0..=65535, no sign, no leading zeros.
-pub(crate) fn port(input: &[u8]) -> Scan<u16> {
-    let (value, len) = number(input, u32::from(u16::MAX))?;
-    // `number` bounded the value by u16::MAX.
-    Ok((u16::try_from(value).unwrap_or(u16::MAX), len))
-}
-
 /// A dotted quad: exactly four parts 0..=255 without leading zeros.
 pub(crate) fn ipv4(input: &[u8]) -> Scan<Ipv4Addr> {
-    let mut octets = [0u8; 4];
+    let mut addr: u32 = 0;
     let mut pos = 0;
-    for (n, octet) in octets.iter_mut().enumerate() {
-        if n > 0 {
+    for part in 0..4 {
+        if part > 0 {
             if byte(input, pos)? != b'.' {
                 return Err(Stop::At(pos));
             }
             pos += 1;
         }
-        let rest = input.get(pos..).unwrap_or_default();
-        let (value, len) = number(rest, 255).map_err(|stop| shift(stop, pos))?;
-        *octet = u8::try_from(value).unwrap_or(u8::MAX);
-        pos += len;
+        let mut value = digit(byte(input, pos)?);
+        if value > 9 {
+            return Err(Stop::At(pos));
+        }
+        pos += 1;
+        // Up to two more digits; a fourth is left for the caller to trip on.
+        for _ in 0..2 {
+            let d = digit(byte(input, pos)?);
+            if d > 9 {
+                break;
+            }
+            if value == 0 {
+                return Err(Stop::At(pos)); // leading zero
+            }
+            value = value * 10 + d;
+            if value > 255 {
+                return Err(Stop::At(pos));
+            }
+            pos += 1;
+        }
+        addr = (addr << 8) | value;
     }
-    Ok((Ipv4Addr::from(octets), pos))
+    Ok((Ipv4Addr::from(addr), pos))
 }
 
 fn shift(stop: Stop, by: usize) -> Stop {

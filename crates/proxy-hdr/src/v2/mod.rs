@@ -12,15 +12,13 @@ mod tlv;
 pub use ssl::{ClientFlags, Ssl};
 pub use tlv::{Tlv, TlvIter, TlvType, TlvWriter, Tlvs};
 
+use tlv::CrcFields;
+
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use core::num::NonZeroUsize;
 
-use nom::Parser as _;
-use nom::bytes::streaming::tag;
-use nom::number::complete::{be_u16, be_u32, be_u128};
-
 use crate::crc32c::Crc32c;
-use crate::parser::{Fail, PResult};
+use crate::parser::{Fail, PResult, signature};
 use crate::{Command, Error, Status, WriteError};
 
 /// The 12-byte v2 signature (§2.2).
@@ -297,6 +295,15 @@ fn write_addresses(addresses: &Addresses<'_>, block: &mut [u8]) {
     }
 }
 
+/// The CRC-32C of `header` with the 4 bytes at `at` taken as zero.
+fn checksum_with_zeroed(header: &[u8], at: usize) -> u32 {
+    let mut crc = Crc32c::new();
+    crc.update(header.get(..at).unwrap_or_default());
+    crc.update(&[0; 4]);
+    crc.update(header.get(at + 4..).unwrap_or_default());
+    crc.finish()
+}
+
 /// The CRC-32C of `header` with every CRC32C TLV value taken as zero, or
 /// `None` when there is no such TLV.
 fn checksum(header: &[u8], tlv_start: usize, tlvs: Tlvs<'_>) -> Option<u32> {
@@ -336,7 +343,7 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
 fn prefix(input: &[u8]) -> PResult<'_, (Command, Family, Protocol, u16)> {
     use nom::number::streaming::{be_u8, be_u16 as be_u16_streaming};
 
-    let (input, _) = tag(&SIGNATURE[..]).parse(input)?;
+    let (input, _) = signature(input, &SIGNATURE)?;
     let (input, version_command) = be_u8(input)?;
     if version_command >> 4 != 2 {
         return Err(crate::parser::fail(Error::V2UnsupportedVersion));
@@ -379,44 +386,67 @@ fn body_fields<'a>(
     let reported = matches!(command, Command::Proxy) && !matches!(protocol, Protocol::Unspec);
     let addresses = if reported { addresses(block, family) } else { Addresses::None };
     let tlv_start = PREFIX_LEN + block_len;
-    let tlvs = Tlvs::new(tlv_bytes)?;
-    if let Some(crc) = checksum(header, tlv_start, tlvs)
-        && tlvs.crc32c_values().any(|sent| sent != crc)
-    {
-        return Err(Error::V2Crc32cMismatch);
+    let (tlvs, crc_fields) = Tlvs::validate(tlv_bytes)?;
+    match crc_fields {
+        CrcFields::None => {}
+        CrcFields::One(at) => {
+            let at = tlv_start + at;
+            let sent =
+                header.get(at..at + 4).and_then(|v| v.try_into().ok()).map(u32::from_be_bytes);
+            if sent != Some(checksum_with_zeroed(header, at)) {
+                return Err(Error::V2Crc32cMismatch);
+            }
+        }
+        CrcFields::Several => {
+            let crc = checksum(header, tlv_start, tlvs);
+            if tlvs.crc32c_values().any(|sent| Some(sent) != crc) {
+                return Err(Error::V2Crc32cMismatch);
+            }
+        }
     }
     Ok(Header { command, family, protocol, addresses, tlvs })
 }
 
 /// Decodes an address block whose length `prefix` already checked.
 fn addresses(block: &[u8], family: Family) -> Addresses<'_> {
-    let parsed: PResult<'_, Addresses<'_>> = match family {
-        Family::Unspec => Ok((block, Addresses::None)),
-        Family::Inet => (be_u32, be_u32, be_u16, be_u16)
-            .map(|(s, d, sp, dp)| Addresses::Inet {
-                source: SocketAddrV4::new(Ipv4Addr::from(s), sp),
-                destination: SocketAddrV4::new(Ipv4Addr::from(d), dp),
-            })
-            .parse(block),
-        Family::Inet6 => (be_u128, be_u128, be_u16, be_u16)
-            .map(|(s, d, sp, dp)| Addresses::Inet6 {
-                source: SocketAddrV6::new(Ipv6Addr::from(s), sp, 0, 0),
-                destination: SocketAddrV6::new(Ipv6Addr::from(d), dp, 0, 0),
-            })
-            .parse(block),
+    let port = |b: [u8; 2]| u16::from_be_bytes(b);
+    match family {
+        Family::Unspec => Addresses::None,
+        Family::Inet => match block.first_chunk::<12>() {
+            Some(&[s0, s1, s2, s3, d0, d1, d2, d3, sp0, sp1, dp0, dp1]) => Addresses::Inet {
+                source: SocketAddrV4::new(Ipv4Addr::new(s0, s1, s2, s3), port([sp0, sp1])),
+                destination: SocketAddrV4::new(Ipv4Addr::new(d0, d1, d2, d3), port([dp0, dp1])),
+            },
+            None => Addresses::None,
+        },
+        Family::Inet6 => {
+            let Some((source, rest)) = block.split_first_chunk::<16>() else {
+                return Addresses::None;
+            };
+            let Some((destination, rest)) = rest.split_first_chunk::<16>() else {
+                return Addresses::None;
+            };
+            let Some(&[sp0, sp1, dp0, dp1]) = rest.first_chunk::<4>() else {
+                return Addresses::None;
+            };
+            Addresses::Inet6 {
+                source: SocketAddrV6::new(Ipv6Addr::from(*source), port([sp0, sp1]), 0, 0),
+                destination: SocketAddrV6::new(
+                    Ipv6Addr::from(*destination),
+                    port([dp0, dp1]),
+                    0,
+                    0,
+                ),
+            }
+        }
         Family::Unix => {
             let (source, destination) = block.split_at(UNIX_ADDR_LEN.min(block.len()));
-            Ok((
-                &[][..],
-                Addresses::Unix {
-                    source: UnixAddr::from_field(source),
-                    destination: UnixAddr::from_field(destination),
-                },
-            ))
+            Addresses::Unix {
+                source: UnixAddr::from_field(source),
+                destination: UnixAddr::from_field(destination),
+            }
         }
-    };
-    // The block is exactly the family's length, so decoding cannot run short.
-    parsed.map(|(_, a)| a).unwrap_or(Addresses::None)
+    }
 }
 
 #[cfg(test)]

@@ -3,12 +3,7 @@
 
 use core::hash::{Hash, Hasher};
 
-use nom::Parser as _;
-use nom::multi::length_data;
-use nom::number::complete::{be_u8, be_u16};
-
 use super::ssl::{ClientFlags, Ssl};
-use crate::parser::PResult;
 use crate::{Error, WriteError};
 
 /// The longest UNIQUE_ID value (§2.2.5).
@@ -105,16 +100,33 @@ impl<'a> Tlv<'a> {
     }
 }
 
-/// Splits one TLV off the front of `input`.
+/// Splits one TLV off the front of `input`: a type byte, a big-endian
+/// length and that many value bytes.
 fn frame(input: &[u8], trailing: Error, truncated: Error) -> Result<(Tlv<'_>, &[u8]), Error> {
-    if input.len() < 3 {
+    let [kind, hi, lo, rest @ ..] = input else {
         return Err(trailing);
-    }
-    let parsed: PResult<'_, (u8, &[u8])> = (be_u8, length_data(be_u16)).parse(input);
-    match parsed {
-        Ok((rest, (kind, value))) => Ok((Tlv { kind, value }, rest)),
-        Err(_) => Err(truncated),
-    }
+    };
+    let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+    let (value, rest) = rest.split_at_checked(len).ok_or(truncated)?;
+    Ok((Tlv { kind: *kind, value }, rest))
+}
+
+/// Text as the spec requires it: ASCII is checked with a fast scan, other
+/// bytes must be valid UTF-8.
+pub(crate) fn is_text(bytes: &[u8]) -> bool {
+    // A branch-free OR over the (short) value beats `is_ascii`'s setup.
+    bytes.iter().fold(0, |acc, b| acc | b) < 0x80 || core::str::from_utf8(bytes).is_ok()
+}
+
+/// Where the CRC32C values of a TLV sequence are, found while validating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrcFields {
+    /// No CRC32C TLV.
+    None,
+    /// One, whose value starts at this offset in the TLV bytes.
+    One(usize),
+    /// More than one (unusual; handled by walking the TLVs again).
+    Several,
 }
 
 /// An iterator over TLVs already validated; it cannot fail.
@@ -166,13 +178,26 @@ impl<'a> Tlvs<'a> {
     /// Validates `bytes` as a TLV sequence with every rule the parser applies,
     /// except the CRC32C value, which depends on the whole header.
     pub fn new(bytes: &'a [u8]) -> Result<Self, Error> {
+        Self::validate(bytes).map(|(tlvs, _)| tlvs)
+    }
+
+    /// Validates in one pass and says where CRC32C values are.
+    pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, CrcFields), Error> {
+        let mut crc = CrcFields::None;
         let mut rest = bytes;
         while !rest.is_empty() {
             let (tlv, after) = frame(rest, Error::V2TlvTrailingBytes, Error::V2TlvTruncated)?;
             check_value(tlv)?;
+            if tlv.kind == u8::from(TlvType::Crc32c) {
+                let at = bytes.len() - after.len() - 4;
+                crc = match crc {
+                    CrcFields::None => CrcFields::One(at),
+                    _ => CrcFields::Several,
+                };
+            }
             rest = after;
         }
-        Ok(Tlvs { bytes })
+        Ok((Tlvs { bytes }, crc))
     }
 
     /// Bytes copied from a `Tlvs` that was validated (owned headers).
@@ -306,7 +331,7 @@ impl Hash for Tlvs<'_> {
 
 /// The content rules of the known types (§2.2.2 - §2.2.7).
 fn check_value(tlv: Tlv<'_>) -> Result<(), Error> {
-    let utf8 = |v: &[u8], e| core::str::from_utf8(v).map(|_| ()).map_err(|_| e);
+    let utf8 = |v: &[u8], e| if is_text(v) { Ok(()) } else { Err(e) };
     match TlvType::from(tlv.kind) {
         TlvType::Authority => utf8(tlv.value, Error::V2AuthorityNotUtf8),
         TlvType::Crc32c if tlv.value.len() != 4 => Err(Error::V2Crc32cLength),
@@ -320,7 +345,7 @@ fn check_value(tlv: Tlv<'_>) -> Result<(), Error> {
 pub(crate) fn check_ssl_sub_tlvs(mut rest: &[u8]) -> Result<(), Error> {
     while !rest.is_empty() {
         let (tlv, after) = frame(rest, Error::V2SslSubTlvFraming, Error::V2SslSubTlvFraming)?;
-        if Ssl::is_text(tlv.kind) && core::str::from_utf8(tlv.value).is_err() {
+        if Ssl::is_text(tlv.kind) && !is_text(tlv.value) {
             return Err(Error::V2SslTextNotUtf8);
         }
         rest = after;
