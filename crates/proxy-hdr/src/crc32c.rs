@@ -38,15 +38,23 @@ const fn tables() -> [[u32; 256]; LANES] {
     t
 }
 
-/// A running CRC-32C.
-#[derive(Clone, Copy)]
+/// A running CRC-32C, for checksums computed over several slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Crc32c(u32);
 
+impl Default for Crc32c {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Crc32c {
+    /// A checksum over no bytes yet.
     pub const fn new() -> Self {
         Crc32c(!0)
     }
 
+    /// Adds `data` to the checksum.
     pub fn update(&mut self, data: &[u8]) {
         let t = &TABLES;
         let mut crc = self.0;
@@ -76,14 +84,18 @@ impl Crc32c {
         self.0 = crc;
     }
 
+    /// The checksum of everything added.
     pub const fn finish(self) -> u32 {
         !self.0
     }
 }
 
 /// The CRC-32C of `data` in one call.
-#[cfg(test)]
-pub(crate) fn checksum(data: &[u8]) -> u32 {
+///
+/// ```
+/// assert_eq!(proxy_hdr::crc32c::checksum(b"123456789"), 0xE306_9283);
+/// ```
+pub fn checksum(data: &[u8]) -> u32 {
     let mut crc = Crc32c::new();
     crc.update(data);
     crc.finish()

@@ -8,7 +8,6 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
-#[doc(hidden)]
 pub mod crc32c;
 mod error;
 mod header;
