@@ -1,0 +1,244 @@
+//! The driver over in-memory streams: policy, trust, limits, end of stream
+//! and replay, with blocking and async read loops.
+
+mod common;
+
+use std::net::IpAddr;
+
+use common::{CLIENT_HELLO_START, Chunked, V1_TCP4};
+use proxy_hdr_io::{
+    Accepted, CidrList, Config, Error, Policy, Rewind, Untrusted, read_header, read_header_async,
+    read_header_from,
+};
+
+fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Reads everything a stream still has.
+fn drain(stream: &mut impl embedded_io::Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 7];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return out,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+#[test]
+fn header_then_every_byte_after_it() {
+    let input = concat(&[V1_TCP4, CLIENT_HELLO_START]);
+    for sizes in [&[1][..], &[3, 5], &[64], &[45, 1]] {
+        let mut stream = Chunked::new(&input, sizes);
+        let mut buf = [0u8; 256];
+        let accepted = read_header(&mut stream, &mut buf, &Config::new()).unwrap();
+        let header = accepted.header.unwrap();
+        assert_eq!(header.source(), Some("192.0.2.7:56324".parse().unwrap()), "{sizes:?}");
+        assert_eq!(accepted.header_len, V1_TCP4.len());
+        // The leftover, then the stream, is exactly what followed the header.
+        let mut rest = Rewind::new(&mut stream, accepted.leftover);
+        assert_eq!(drain(&mut rest), CLIENT_HELLO_START, "{sizes:?}");
+    }
+}
+
+#[test]
+fn policies() {
+    let tls = CLIENT_HELLO_START;
+    let http = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let with_header = concat(&[V1_TCP4, http]);
+    let run = |input: &[u8], policy| {
+        let mut stream = Chunked::new(input, &[4]);
+        let mut buf = [0u8; 256];
+        let config = Config::new().with_policy(policy);
+        read_header(&mut stream, &mut buf, &config)
+            .map(|a| (a.header.is_some(), a.leftover.to_vec()))
+    };
+    assert!(matches!(run(tls, Policy::Require), Err(Error::NotProxy)));
+    // Optional decides from the first byte and returns it as leftover.
+    assert_eq!(run(tls, Policy::Optional).unwrap(), (false, tls[..4].to_vec()));
+    assert_eq!(run(http, Policy::Optional).unwrap(), (false, http[..4].to_vec()));
+    assert_eq!(run(&with_header, Policy::Optional).unwrap().0, true);
+    // Ignore drops a header but still skips it.
+    let (used, leftover) = run(&with_header, Policy::Ignore).unwrap();
+    assert!(!used);
+    assert!(http.starts_with(&leftover));
+    // A broken header is an error under every policy.
+    for policy in [Policy::Require, Policy::Optional, Policy::Ignore] {
+        let got = run(b"PROXY TCP4 1.2.3.999 ", policy);
+        assert!(matches!(got, Err(Error::Invalid(proxy_hdr::Error::V1InvalidIpv4))), "{policy:?}");
+    }
+}
+
+#[test]
+fn trust() {
+    let input = concat(&[V1_TCP4, b"data"]);
+    let proxies: CidrList<2> = CidrList::parse(["10.0.0.0/8"]).unwrap();
+    let inside: IpAddr = "10.1.1.1".parse().unwrap();
+    let outside: IpAddr = "203.0.113.5".parse().unwrap();
+    let mut buf = [0u8; 128];
+
+    let config = Config::new().with_trusted(proxies.clone(), Untrusted::Reject);
+    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(inside), &mut buf, &config);
+    assert!(got.unwrap().header.is_some());
+    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
+    assert!(matches!(got, Err(Error::Untrusted { peer }) if peer == outside));
+
+    // Treated as absent: skipped, but its addresses are never reported.
+    let config = Config::new().with_trusted(proxies, Untrusted::TreatAsAbsent);
+    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
+    let got = got.unwrap();
+    assert_eq!((got.header, got.leftover), (None, &b"data"[..]));
+
+    // A closure works as a predicate.
+    let config = Config::new().with_trusted(|ip: IpAddr| ip.is_loopback(), Untrusted::Reject);
+    let loopback = Some("127.0.0.1".parse().unwrap());
+    assert!(
+        read_header_from(&mut Chunked::new(&input, &[99]), loopback, &mut buf, &config).is_ok()
+    );
+}
+
+/// A stream that serves a prefix and then fails: proves nothing past the
+/// prefix is read.
+struct PrefixOnly(Chunked);
+
+impl embedded_io::ErrorType for PrefixOnly {
+    type Error = embedded_io::ErrorKind;
+}
+
+impl embedded_io::Read for PrefixOnly {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, embedded_io::ErrorKind> {
+        match self.0.read(buf) {
+            Ok(0) => Err(embedded_io::ErrorKind::Other),
+            Ok(n) => Ok(n),
+            Err(never) => match never {},
+        }
+    }
+}
+
+#[test]
+fn v2_length_beyond_the_limit_is_refused_before_the_body() {
+    let mut prefix = proxy_hdr::v2::SIGNATURE.to_vec();
+    prefix.extend_from_slice(&[0x21, 0x11, 0xff, 0xff]);
+    let config = Config::new().with_max_header_len(512);
+    let mut buf = [0u8; 1024];
+    let got = read_header(&mut PrefixOnly(Chunked::new(&prefix, &[5])), &mut buf, &config);
+    assert!(matches!(got, Err(Error::TooLarge { limit: 512 })), "{got:?}");
+    // The buffer is a limit too.
+    let mut small = [0u8; 64];
+    let got =
+        read_header(&mut PrefixOnly(Chunked::new(&prefix, &[16])), &mut small, &Config::new());
+    assert!(matches!(got, Err(Error::TooLarge { limit: 64 })), "{got:?}");
+    // A v1 line that never ends fills a small buffer and stops there.
+    let mut tiny = [0u8; 20];
+    let mut endless = Chunked::new(b"PROXY UNKNOWN aaaaaaaaaaaaaaaaaaaaaaaaaaa", &[3]);
+    let got = read_header(&mut endless, &mut tiny, &Config::new());
+    assert!(matches!(got, Err(Error::TooLarge { limit: 20 })), "{got:?}");
+}
+
+#[test]
+fn end_of_stream() {
+    let mut buf = [0u8; 128];
+    let got = read_header(&mut Chunked::new(&V1_TCP4[..20], &[7]), &mut buf, &Config::new());
+    assert!(matches!(got, Err(Error::Closed { received: 20 })), "{got:?}");
+    let got = read_header(&mut Chunked::new(b"", &[7]), &mut buf, &Config::new());
+    assert!(matches!(got, Err(Error::Closed { received: 0 })));
+    let optional = Config::new().with_policy(Policy::Optional);
+    let got = read_header(&mut Chunked::new(b"", &[7]), &mut buf, &optional).unwrap();
+    assert_eq!(got, Accepted { header: None, header_len: 0, leftover: &[] });
+}
+
+#[test]
+fn errors_read_well_and_convert_to_io() {
+    let e: Error<std::io::Error> = Error::TimedOut { received: 3 };
+    assert_eq!(e.to_string(), "timed out waiting for the PROXY header (3 bytes received)");
+    let io: std::io::Error = e.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+    let e: Error<std::io::Error> = Error::Invalid(proxy_hdr::Error::V2Crc32cMismatch);
+    assert_eq!(e.to_string(), "invalid PROXY header: v2 CRC32C checksum does not match the header");
+    assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::InvalidData);
+    let closed: std::io::Error = Error::<std::io::Error>::Closed { received: 9 }.into();
+    assert_eq!(closed.kind(), std::io::ErrorKind::UnexpectedEof);
+}
+
+#[tokio::test]
+async fn async_loop_and_its_deadline() {
+    let input = concat(&[V1_TCP4, b"after"]);
+    let mut stream = Chunked::new(&input, &[2, 9]);
+    let mut buf = [0u8; 128];
+    let accepted =
+        read_header_async(&mut stream, None, &mut buf, &Config::new(), std::future::pending())
+            .await
+            .unwrap();
+    assert!(accepted.header.is_some());
+    let mut rest = Rewind::new(&mut stream, accepted.leftover);
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 3];
+    loop {
+        let n = embedded_io_async::Read::read(&mut rest, &mut chunk).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(got, b"after");
+
+    // A stream that never answers ends at the deadline.
+    struct Silent;
+    impl embedded_io::ErrorType for Silent {
+        type Error = std::convert::Infallible;
+    }
+    impl embedded_io_async::Read for Silent {
+        async fn read(&mut self, _: &mut [u8]) -> Result<usize, Self::Error> {
+            std::future::pending().await
+        }
+    }
+    let deadline = tokio::time::sleep(std::time::Duration::from_millis(50));
+    let got = read_header_async(&mut Silent, None, &mut buf, &Config::new(), deadline).await;
+    assert!(matches!(got, Err(Error::TimedOut { received: 0 })));
+}
+
+/// Every cut point of a v1 and a v2 header followed by binary payload gives
+/// the same header and the same bytes after it.
+#[test]
+fn every_two_part_split() {
+    let v2 = {
+        let h = proxy_hdr::v2::Header::proxy(
+            proxy_hdr::v2::Protocol::Stream,
+            proxy_hdr::v2::Addresses::Inet {
+                source: "10.0.3.233:2025".parse().unwrap(),
+                destination: "192.0.2.1:443".parse().unwrap(),
+            },
+        );
+        let mut out = vec![0u8; h.encoded_len()];
+        h.write(&mut out).unwrap();
+        out
+    };
+    let payload: Vec<u8> = (0..=255u8).rev().collect();
+    for header in [V1_TCP4.to_vec(), v2] {
+        let input = concat(&[&header, &payload]);
+        for cut in 1..input.len() {
+            let mut stream = Chunked::new(&input, &[cut, input.len()]);
+            let mut buf = [0u8; 512];
+            let accepted = read_header(&mut stream, &mut buf, &Config::new()).unwrap();
+            assert!(accepted.header.is_some(), "cut {cut}");
+            let mut rest = Rewind::new(&mut stream, accepted.leftover);
+            assert_eq!(drain(&mut rest), payload, "cut {cut}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn async_loop_with_tiny_chunks() {
+    let input = concat(&[V1_TCP4, b"after"]);
+    for sizes in [&[1][..], &[1, 3], &[2, 1, 40]] {
+        let mut stream = Chunked::new(&input, sizes);
+        let mut buf = [0u8; 128];
+        let got =
+            read_header_async(&mut stream, None, &mut buf, &Config::new(), std::future::pending())
+                .await;
+        let accepted = got.unwrap_or_else(|e| panic!("{sizes:?}: {e}"));
+        assert_eq!(accepted.header_len, V1_TCP4.len(), "{sizes:?}");
+    }
+}
