@@ -60,7 +60,6 @@ fn std_blocking_one_write_and_trickled() {
         let mut got = vec![0u8; PAYLOAD.len()];
         rest.read_exact(&mut got).unwrap();
         assert_eq!(got, PAYLOAD, "piece {piece}");
-        drop(rest);
         drop(conn);
         client.join().unwrap();
     }

@@ -32,7 +32,8 @@ pub enum Error {
     V1FamilyMismatch,
     /// v1: a port that is not a decimal 0..65535 without sign or leading zeros.
     V1InvalidPort,
-    /// v1: something other than CRLF follows the destination port, or a lone CR or LF.
+    /// v1: something other than CRLF follows the last field (the destination
+    /// port, or `UNKNOWN` itself), or the line ends in a lone CR or LF.
     V1ExpectedCrlf,
 
     /// v2: the version nibble is not 2 (§2.2).
@@ -148,7 +149,9 @@ impl Error {
             Error::V1InvalidIpv6 => "v1 TCP6 address is not an RFC 4291 IPv6 address",
             Error::V1FamilyMismatch => "v1 address family does not match the protocol",
             Error::V1InvalidPort => "v1 port is not a decimal 0..65535 without leading zeros",
-            Error::V1ExpectedCrlf => "v1 line must end with CRLF right after the destination port",
+            Error::V1ExpectedCrlf => {
+                "v1 line must end with CRLF right after its last field, not a lone CR or LF"
+            }
             Error::V2UnsupportedVersion => "v2 version nibble is not 2",
             Error::V2UnknownCommand => "v2 command is neither LOCAL nor PROXY",
             Error::V2UnknownFamily => "v2 address family is not UNSPEC, INET, INET6 or UNIX",

@@ -107,6 +107,7 @@ fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
         };
         let rest = input.get(word.len()..).unwrap_or_default();
         return match (protocol, next) {
+            // §2.1: after UNKNOWN everything up to the CRLF is ignored.
             (Protocol::Unknown, b' ' | b'\r') => Ok((rest, protocol)),
             (Protocol::Unknown, b'\n') => Err(fail(Error::V1ExpectedCrlf)),
             (_, b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
@@ -116,11 +117,9 @@ fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
     Err(fail(Error::V1UnknownProtocol))
 }
 
-/// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1).
+/// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1),
+/// lone CRs included.
 fn rest_of_line(input: &[u8]) -> PResult<'_, ()> {
-    if input.first() == Some(&b'\r') {
-        return crlf(input);
-    }
     match input.windows(2).position(|w| w == b"\r\n") {
         Some(at) => Ok((input.get(at + 2..).unwrap_or_default(), ())),
         None => Err(incomplete()),

@@ -1,0 +1,572 @@
+//! The conformance vectors of `proxy-hdr` and the one harness that runs them,
+//! shared by `cargo test -p conformance` and `cargo xtask conformance`
+//! (rust-analyzer's data-driven parser tests).
+//!
+//! A vector is one JSON file:
+//!
+//! ```json
+//! { "name": "kebab-name", "source": "how it was made",
+//!   "input_hex": "header bytes and whatever follows them",
+//!   "expect": { "version": 1, "command": "proxy", "transport": "tcp4",
+//!               "source": "1.2.3.4:80", "destination": "5.6.7.8:443",
+//!               "tlvs": [], "consumed": 35 } }
+//! ```
+//!
+//! or with `expect` one of `{"error": "invalid", "why": "..."}`,
+//! `{"error": "incomplete"}` and `{"error": "not_proxy"}`. A `why` equal to an
+//! [`Error::code`] demands exactly that error; any other text accepts any
+//! rejection except not-PROXY. The header form is what [`header_expect`]
+//! produces.
+//!
+//! [`run_vector`] checks one vector: the one-shot parse against `expect`,
+//! every prefix of the input (the byte-by-byte feed) and every two-part split
+//! fed like a driver against the one-shot result, and for a header the
+//! write/parse round trip. [`run_dirs`] runs every `*.json` under some
+//! directories into a [`Report`].
+
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use proxy_hdr::v2::{Addresses, Family, Protocol};
+use proxy_hdr::{Error, Header, Status, v1};
+use serde_json::{Map, Value, json};
+
+/// The transports a header expectation may name.
+const TRANSPORTS: [&str; 7] =
+    ["tcp4", "tcp6", "udp4", "udp6", "unix-stream", "unix-dgram", "unspec"];
+
+/// What a vector says `proxy_hdr::parse` returns for its whole input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// A complete header, in the form [`header_expect`] produces (TLV hex in
+    /// lower case).
+    Header(Value),
+    /// A rejection other than not-PROXY.
+    Invalid {
+        /// An [`Error::code`] for exactly that error, or free text for any.
+        why: String,
+    },
+    /// A valid strict prefix of a header.
+    Incomplete,
+    /// Not a PROXY header at all.
+    NotProxy,
+}
+
+/// One conformance vector.
+#[derive(Debug, Clone)]
+pub struct Vector {
+    /// The vector's kebab-case name (its file name without `.json`).
+    pub name: String,
+    /// How the vector was made.
+    pub source: String,
+    /// The bytes fed to the parser: a header and whatever follows it.
+    pub input: Vec<u8>,
+    /// The expected outcome.
+    pub expect: Expect,
+}
+
+impl Vector {
+    /// Reads a vector from its JSON text.
+    pub fn from_json(text: &str) -> Result<Vector, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let obj = value.as_object().ok_or("the vector is not a JSON object")?;
+        let name = string(obj, "name")?.to_owned();
+        let source = string(obj, "source")?.to_owned();
+        let input = from_hex(string(obj, "input_hex")?).map_err(|e| format!("input_hex: {e}"))?;
+        let expect =
+            obj.get("expect").and_then(Value::as_object).ok_or("`expect` is not an object")?;
+        let expect = match expect.get("error") {
+            None => Expect::Header(header_form(expect)?),
+            Some(Value::String(kind)) => match kind.as_str() {
+                "invalid" => Expect::Invalid {
+                    why: expect.get("why").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                },
+                "incomplete" => Expect::Incomplete,
+                "not_proxy" => Expect::NotProxy,
+                other => return Err(format!("unknown expect.error {other:?}")),
+            },
+            Some(other) => return Err(format!("expect.error is not a string: {other}")),
+        };
+        Ok(Vector { name, source, input, expect })
+    }
+
+    /// Reads the vector file at `path`.
+    pub fn load(path: &Path) -> Result<Vector, String> {
+        let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+        Vector::from_json(&text).map_err(|e| format!("malformed vector: {e}"))
+    }
+}
+
+fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
+    obj.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("`{key}` is missing or not a string"))
+}
+
+/// Checks a header expectation and returns it normalised (known keys only,
+/// hex in lower case), ready to compare with [`header_expect`].
+fn header_form(obj: &Map<String, Value>) -> Result<Value, String> {
+    let version = obj
+        .get("version")
+        .and_then(Value::as_u64)
+        .filter(|v| *v == 1 || *v == 2)
+        .ok_or("expect.version must be 1 or 2")?;
+    let command = string(obj, "command")?;
+    if command != "proxy" && command != "local" {
+        return Err(format!("expect.command {command:?} is not proxy or local"));
+    }
+    let transport = string(obj, "transport")?;
+    if !TRANSPORTS.contains(&transport) {
+        return Err(format!("expect.transport {transport:?} is not one of {TRANSPORTS:?}"));
+    }
+    let address = |key: &str| match obj.get(key) {
+        Some(Value::Null) => Ok(Value::Null),
+        Some(Value::String(s)) => Ok(Value::String(s.clone())),
+        _ => Err(format!("expect.{key} must be a string or null")),
+    };
+    let (source, destination) = (address("source")?, address("destination")?);
+    let mut tlvs = Vec::new();
+    for tlv in obj.get("tlvs").and_then(Value::as_array).ok_or("expect.tlvs must be an array")? {
+        let kind = tlv
+            .get("type")
+            .and_then(Value::as_u64)
+            .filter(|t| *t <= 0xFF)
+            .ok_or("a TLV type must be an integer 0..255")?;
+        let value = tlv.get("value_hex").and_then(Value::as_str).ok_or("a TLV needs value_hex")?;
+        let value = from_hex(value).map_err(|e| format!("TLV value_hex: {e}"))?;
+        tlvs.push(json!({ "type": kind, "value_hex": to_hex(&value) }));
+    }
+    let consumed =
+        obj.get("consumed").and_then(Value::as_u64).ok_or("expect.consumed must be an integer")?;
+    Ok(json!({
+        "version": version,
+        "command": command,
+        "transport": transport,
+        "source": source,
+        "destination": destination,
+        "tlvs": tlvs,
+        "consumed": consumed,
+    }))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes hex (either case).
+pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!("odd number of hex digits ({})", digits.len()));
+    }
+    let nibble = |d: u8| match d {
+        b'0'..=b'9' => Ok(d - b'0'),
+        b'a'..=b'f' => Ok(d - b'a' + 10),
+        b'A'..=b'F' => Ok(d - b'A' + 10),
+        _ => Err(format!("{:?} is not a hex digit", char::from(d))),
+    };
+    digits.chunks(2).map(|pair| Ok(nibble(pair[0])? << 4 | nibble(pair[1])?)).collect()
+}
+
+/// The JSON expectation that a parsed `header` of `consumed` bytes meets;
+/// vectors store exactly this form (the capture tool writes it too).
+pub fn header_expect(header: &Header<'_>, consumed: usize) -> Value {
+    let none = || (Value::Null, Value::Null);
+    let (version, command, transport, (source, destination)) = match header {
+        Header::V1(h) => {
+            let (transport, addresses) = match h {
+                v1::Header::Tcp4 { source, destination } => {
+                    ("tcp4", (json!(source.to_string()), json!(destination.to_string())))
+                }
+                v1::Header::Tcp6 { source, destination } => {
+                    ("tcp6", (json!(source.to_string()), json!(destination.to_string())))
+                }
+                v1::Header::Unknown => ("unspec", none()),
+            };
+            (1, "proxy", transport, addresses)
+        }
+        Header::V2(h) => {
+            let transport = match (h.family, h.protocol) {
+                (Family::Inet, Protocol::Stream) => "tcp4",
+                (Family::Inet, Protocol::Dgram) => "udp4",
+                (Family::Inet6, Protocol::Stream) => "tcp6",
+                (Family::Inet6, Protocol::Dgram) => "udp6",
+                (Family::Unix, Protocol::Stream) => "unix-stream",
+                (Family::Unix, Protocol::Dgram) => "unix-dgram",
+                _ => "unspec",
+            };
+            let unix = |path: &[u8]| json!(format!("unix:{}", String::from_utf8_lossy(path)));
+            let addresses = match h.addresses {
+                Addresses::None => none(),
+                Addresses::Inet { source, destination } => {
+                    (json!(source.to_string()), json!(destination.to_string()))
+                }
+                Addresses::Inet6 { source, destination } => {
+                    (json!(source.to_string()), json!(destination.to_string()))
+                }
+                Addresses::Unix { source, destination } => {
+                    (unix(source.as_bytes()), unix(destination.as_bytes()))
+                }
+            };
+            let command = match h.command {
+                proxy_hdr::Command::Local => "local",
+                proxy_hdr::Command::Proxy => "proxy",
+            };
+            (2, command, transport, addresses)
+        }
+    };
+    let tlvs: Vec<Value> = header
+        .tlvs()
+        .iter()
+        .map(|t| json!({ "type": t.kind(), "value_hex": to_hex(t.value()) }))
+        .collect();
+    json!({
+        "version": version,
+        "command": command,
+        "transport": transport,
+        "source": source,
+        "destination": destination,
+        "tlvs": tlvs,
+        "consumed": consumed,
+    })
+}
+
+type Outcome<'a> = Result<Status<Header<'a>>, Error>;
+
+/// The error whose code is `why`, if `why` is a code.
+fn error_with_code(why: &str) -> Option<Error> {
+    Error::ALL.into_iter().find(|e| e.code() == why)
+}
+
+fn describe(outcome: &Outcome<'_>) -> String {
+    match outcome {
+        Ok(Status::Complete { header, len }) => header_expect(header, *len).to_string(),
+        Ok(Status::Incomplete { needed }) => {
+            format!("incomplete (needed {:?})", needed.map(|n| n.get()))
+        }
+        Err(e) if e.is_not_proxy() => "not_proxy".into(),
+        Err(e) => format!("invalid {} ({e})", e.code()),
+    }
+}
+
+fn describe_expect(expect: &Expect) -> String {
+    match expect {
+        Expect::Header(v) => v.to_string(),
+        Expect::Invalid { why } if error_with_code(why).is_some() => format!("invalid {why}"),
+        Expect::Invalid { why } => format!("invalid (any rule; vector says {why:?})"),
+        Expect::Incomplete => "incomplete".into(),
+        Expect::NotProxy => "not_proxy".into(),
+    }
+}
+
+/// The same answer: equal header and length, equal error, or both incomplete.
+fn same<'a>(a: &Outcome<'a>, b: &Outcome<'a>) -> bool {
+    match (a, b) {
+        (
+            Ok(Status::Complete { header: h1, len: l1 }),
+            Ok(Status::Complete { header: h2, len: l2 }),
+        ) => h1 == h2 && l1 == l2,
+        (Ok(Status::Incomplete { .. }), Ok(Status::Incomplete { .. })) => true,
+        (Err(x), Err(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn meets(expect: &Expect, outcome: &Outcome<'_>, input: &[u8]) -> bool {
+    match (expect, outcome) {
+        (Expect::Header(want), Ok(Status::Complete { header, len })) => {
+            *len <= input.len() && header_expect(header, *len) == *want
+        }
+        (Expect::Incomplete, Ok(Status::Incomplete { .. })) => true,
+        (Expect::NotProxy, Err(e)) => e.is_not_proxy(),
+        (Expect::Invalid { why }, Err(e)) => match error_with_code(why) {
+            Some(want) => *e == want,
+            None => !e.is_not_proxy(),
+        },
+        _ => false,
+    }
+}
+
+/// Runs every check on one vector; the error names what differed, with the
+/// expected and the actual outcome.
+pub fn run_vector(vector: &Vector) -> Result<(), String> {
+    let input = vector.input.as_slice();
+    let one = proxy_hdr::parse(input);
+    if !meets(&vector.expect, &one, input) {
+        return Err(format!(
+            "one-shot parse of {} bytes: expected {}, got {}",
+            input.len(),
+            describe_expect(&vector.expect),
+            describe(&one)
+        ));
+    }
+    check_prefixes(input, &one)?;
+    check_splits(input, &one)?;
+    if let Ok(Status::Complete { header, .. }) = &one {
+        check_round_trip(header)?;
+    }
+    Ok(())
+}
+
+/// Feeding the input byte by byte: every prefix is incomplete until the
+/// one-shot answer appears, then it is that answer for every longer prefix.
+fn check_prefixes(input: &[u8], one: &Outcome<'_>) -> Result<(), String> {
+    let complete_at = match one {
+        Ok(Status::Complete { len, .. }) => Some(*len),
+        _ => None,
+    };
+    let mut reached = false;
+    for k in 0..=input.len() {
+        let got = proxy_hdr::parse(&input[..k]);
+        if reached || same(&got, one) {
+            if !same(&got, one) {
+                return Err(format!(
+                    "prefix of {k} bytes: expected {} (the one-shot answer, already given by a \
+                     shorter prefix), got {}",
+                    describe(one),
+                    describe(&got)
+                ));
+            }
+            reached = true;
+            continue;
+        }
+        let Ok(Status::Incomplete { needed }) = got else {
+            return Err(format!(
+                "prefix of {k} bytes: expected incomplete or {}, got {}",
+                describe(one),
+                describe(&got)
+            ));
+        };
+        if let (Some(needed), Some(total)) = (needed, complete_at)
+            && total.saturating_sub(k) < needed.get()
+        {
+            return Err(format!(
+                "prefix of {k} bytes: needed {} more, but the header completes after {} more",
+                needed.get(),
+                total.saturating_sub(k)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A driver with one fixed buffer: the first part arrives, and only if that
+/// is incomplete does the rest arrive; the answer is the one-shot answer.
+fn check_splits(input: &[u8], one: &Outcome<'_>) -> Result<(), String> {
+    let mut buf = vec![0u8; input.len()];
+    for k in 0..=input.len() {
+        buf[..k].copy_from_slice(&input[..k]);
+        let first = proxy_hdr::parse(&buf[..k]);
+        let (got, filled) = if matches!(first, Ok(Status::Incomplete { .. })) {
+            buf[k..].copy_from_slice(&input[k..]);
+            (proxy_hdr::parse(&buf), input.len())
+        } else {
+            (first, k)
+        };
+        if let Ok(Status::Complete { len, .. }) = got
+            && len > filled
+        {
+            return Err(format!(
+                "split at {k}: header length {len} exceeds the {filled} bytes read"
+            ));
+        }
+        if !same(&got, one) {
+            return Err(format!(
+                "split at {k} (driver feed): expected {}, got {}",
+                describe(one),
+                describe(&got)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `write` gives `encoded_len` bytes that parse back to an equal header, and
+/// fails without touching a buffer one byte too small.
+fn check_round_trip(header: &Header<'_>) -> Result<(), String> {
+    let n = header.encoded_len();
+    let mut out = vec![0u8; n];
+    let written = header
+        .write(&mut out)
+        .map_err(|e| format!("round trip: write into {n} bytes failed: {e}"))?;
+    if written != n {
+        return Err(format!("round trip: write returned {written}, encoded_len is {n}"));
+    }
+    match proxy_hdr::parse(&out) {
+        Ok(Status::Complete { header: back, len }) if len == n && back == *header => {}
+        other => {
+            return Err(format!(
+                "round trip: the written header {} parses back as {}, expected {}",
+                to_hex(&out),
+                describe(&other),
+                header_expect(header, n)
+            ));
+        }
+    }
+    if let Some(short) = n.checked_sub(1) {
+        let mut small = vec![0xA5u8; short];
+        if let Ok(w) = header.write(&mut small) {
+            return Err(format!("round trip: write into {short} bytes succeeded with {w}"));
+        }
+        if small.iter().any(|&b| b != 0xA5) {
+            return Err(format!(
+                "round trip: a failed write into {short} bytes changed the buffer"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every `*.json` file under `dir`, recursively, sorted.
+pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    files.sort();
+    Ok(files)
+}
+
+/// The outcome of one vector file.
+#[derive(Debug, Clone)]
+pub struct VectorResult {
+    /// The file's folder, relative to the directory it was found under.
+    pub folder: String,
+    /// The vector's name (the file stem if it could not be read).
+    pub name: String,
+    /// The file.
+    pub path: PathBuf,
+    /// `Err` says what failed, with expected and actual outcomes.
+    pub outcome: Result<(), String>,
+}
+
+/// The outcomes of a run over some directories.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// One entry per vector file, in run order.
+    pub results: Vec<VectorResult>,
+}
+
+impl Report {
+    /// Vectors that passed.
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.outcome.is_ok()).count()
+    }
+
+    /// Vectors (or unreadable files and directories) that failed.
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+
+    /// True when nothing failed.
+    pub fn all_passed(&self) -> bool {
+        self.failed() == 0
+    }
+
+    /// The failed entries.
+    pub fn failures(&self) -> impl Iterator<Item = &VectorResult> {
+        self.results.iter().filter(|r| r.outcome.is_err())
+    }
+
+    /// `(folder, passed, failed)` per folder, in first-seen order.
+    pub fn by_folder(&self) -> Vec<(String, usize, usize)> {
+        let mut rows: Vec<(String, usize, usize)> = Vec::new();
+        for r in &self.results {
+            let i = match rows.iter().position(|row| row.0 == r.folder) {
+                Some(i) => i,
+                None => {
+                    rows.push((r.folder.clone(), 0, 0));
+                    rows.len() - 1
+                }
+            };
+            if r.outcome.is_ok() {
+                rows[i].1 += 1;
+            } else {
+                rows[i].2 += 1;
+            }
+        }
+        rows
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows = self.by_folder();
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max("folder".len());
+        writeln!(f, "{:width$}  {:>6}  {:>6}", "folder", "passed", "failed")?;
+        for (folder, passed, failed) in &rows {
+            writeln!(f, "{folder:width$}  {passed:>6}  {failed:>6}")?;
+        }
+        for r in self.failures() {
+            if let Err(why) = &r.outcome {
+                writeln!(f, "FAIL {}/{} ({}): {why}", r.folder, r.name, r.path.display())?;
+            }
+        }
+        write!(f, "conformance: {} passed, {} failed", self.passed(), self.failed())
+    }
+}
+
+/// The folder label of `file` found under `root`.
+fn folder_of(root: &Path, file: &Path) -> String {
+    let parent = file.parent().unwrap_or(root);
+    match parent.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+        }
+        _ => root
+            .file_name()
+            .map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    }
+}
+
+/// Loads and runs every `*.json` under each of `dirs` (recursively, sorted).
+/// A file that is not a valid vector, or a directory that cannot be read, is
+/// a failure naming its path.
+pub fn run_dirs(dirs: &[PathBuf]) -> Report {
+    let mut report = Report::default();
+    for dir in dirs {
+        let files = match vector_files(dir) {
+            Ok(files) => files,
+            Err(why) => {
+                report.results.push(VectorResult {
+                    folder: dir.display().to_string(),
+                    name: "(directory)".into(),
+                    path: dir.clone(),
+                    outcome: Err(why),
+                });
+                continue;
+            }
+        };
+        for path in files {
+            let stem =
+                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let (name, outcome) = match Vector::load(&path) {
+                Ok(vector) => {
+                    let outcome = run_vector(&vector);
+                    (vector.name, outcome)
+                }
+                Err(why) => (stem, Err(why)),
+            };
+            report.results.push(VectorResult {
+                folder: folder_of(dir, &path),
+                name,
+                path,
+                outcome,
+            });
+        }
+    }
+    report
+}
