@@ -51,7 +51,9 @@ pub(crate) fn frame<T: Trust, E>(
     let limit = config.limit().min(capacity);
     let probe = match filled.first() {
         Some(b'\r') => filled.get(..proxy_hdr::v2::PREFIX_LEN).unwrap_or(filled),
-        Some(b'P') => {
+        // Only a line that has the whole `PROXY ` signature is framed by its
+        // CRLF; anything else starting with `P` (`POST /`) goes to the parser.
+        Some(b'P') if filled.starts_with(b"PROXY ") => {
             let window = filled.get(..proxy_hdr::v1::MAX_LEN).unwrap_or(filled);
             if let Some(end) = crlf_end(window) {
                 return Ok(Framing::Header(end));

@@ -64,6 +64,14 @@ fn policies() {
     let (used, leftover) = run(&with_header, Policy::Ignore).unwrap();
     assert!(!used);
     assert!(http.starts_with(&leftover));
+    // A request that starts with `P` and holds a CRLF in its first read is
+    // not a v1 line (regression: it was framed as one and reported invalid).
+    let post = b"POST / HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut stream = Chunked::new(post, &[64]);
+    let mut buf = [0u8; 256];
+    let optional = Config::new().with_policy(Policy::Optional);
+    let got = read_header(&mut stream, &mut buf, &optional).unwrap();
+    assert_eq!((got.header, got.leftover), (None, &post[..]));
     // A broken header is an error under every policy.
     for policy in [Policy::Require, Policy::Optional, Policy::Ignore] {
         let got = run(b"PROXY TCP4 1.2.3.999 ", policy);
