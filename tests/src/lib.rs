@@ -26,6 +26,11 @@
 
 #![forbid(unsafe_code)]
 
+/// The top-level README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct Readme;
+
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
