@@ -1,0 +1,282 @@
+//! The adapter on loopback, in process: the header and the ClientHello in
+//! one write (frp's shape) and trickled byte by byte, blocking and tokio,
+//! the lazy acceptor, Optional on one port, and the failures, each reported
+//! at its own stage.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use proxy_hdr_io::{CidrList, Config, Policy, Untrusted};
+use proxy_hdr_rustls::{Error, ProxyTlsAcceptor, accept, accept_lazy, server_config_builder};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Pki {
+    server: Arc<ServerConfig>,
+    client: Arc<ClientConfig>,
+}
+
+fn pki() -> Pki {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let der: CertificateDer<'static> = cert.cert.der().clone();
+    let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    let mut server = server_config_builder()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![der.clone()], key)
+        .unwrap();
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let mut roots = RootCertStore::empty();
+    roots.add(der).unwrap();
+    let mut client =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Pki { server: Arc::new(server), client: Arc::new(client) }
+}
+
+fn v2_header(source: &str, destination: SocketAddr, authority: Option<&[u8]>) -> Vec<u8> {
+    let addresses = proxy_hdr::v2::Addresses::Inet {
+        source: source.parse().unwrap(),
+        destination: destination.to_string().parse().unwrap(),
+    };
+    let mut storage = [0u8; 256];
+    let mut tlvs = proxy_hdr::v2::TlvWriter::new(&mut storage);
+    if let Some(a) = authority {
+        tlvs.push(proxy_hdr::v2::TlvType::Authority, a).unwrap();
+    }
+    tlvs.crc32c().unwrap();
+    let header = proxy_hdr::v2::Header::proxy(proxy_hdr::v2::Protocol::Stream, addresses)
+        .with_tlvs(tlvs.finish().unwrap());
+    let mut out = vec![0u8; header.encoded_len()];
+    header.write(&mut out).unwrap();
+    out
+}
+
+/// A TLS client that sends `prefix` and its ClientHello in `pieces`-byte
+/// writes (one write when `pieces` is large), then finishes the handshake,
+/// writes a request and reads the answer to the end.
+fn tls_client(
+    addr: SocketAddr,
+    client: Arc<ClientConfig>,
+    prefix: Vec<u8>,
+    piece: usize,
+) -> thread::JoinHandle<Result<String, String>> {
+    thread::spawn(move || {
+        let mut tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        tcp.set_nodelay(true).unwrap();
+        let mut conn =
+            ClientConnection::new(client, ServerName::try_from("localhost").unwrap()).unwrap();
+        let mut hello = Vec::new();
+        conn.write_tls(&mut hello).unwrap();
+        let wire = [prefix, hello].concat();
+        for chunk in wire.chunks(piece) {
+            tcp.write_all(chunk).map_err(|e| e.to_string())?;
+            if piece < wire.len() {
+                thread::sleep(Duration::from_micros(300));
+            }
+        }
+        let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+        tls.write_all(b"ping").map_err(|e| e.to_string())?;
+        let mut answer = String::new();
+        match tls.read_to_string(&mut answer) {
+            Ok(_) => Ok(answer),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(answer),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+}
+
+#[test]
+fn blocking_header_and_client_hello_in_one_write_and_trickled() {
+    let pki = pki();
+    for piece in [usize::MAX, 1] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client =
+            tls_client(addr, pki.client.clone(), v2_header("203.0.113.9:40000", addr, None), piece);
+        let (stream, _) = listener.accept().unwrap();
+        let mut accepted = accept(stream, pki.server.clone(), &Config::new()).unwrap();
+        let source = accepted.header.as_ref().and_then(|h| h.header().source());
+        assert_eq!(source, Some("203.0.113.9:40000".parse().unwrap()), "piece {piece}");
+        let mut ping = [0u8; 4];
+        accepted.tls.read_exact(&mut ping).unwrap();
+        assert_eq!(&ping, b"ping");
+        accepted.tls.write_all(format!("{}", source.unwrap()).as_bytes()).unwrap();
+        accepted.tls.conn.send_close_notify();
+        accepted.tls.flush().unwrap();
+        drop(accepted);
+        assert_eq!(client.join().unwrap().unwrap(), "203.0.113.9:40000", "piece {piece}");
+    }
+}
+
+/// Serves one connection with the tokio acceptor, echoing the client
+/// address it learned; returns the acceptor's outcome as text.
+async fn serve_one(
+    acceptor: ProxyTlsAcceptor<impl proxy_hdr_io::Trust + Send + Sync + 'static>,
+    listener: tokio::net::TcpListener,
+) -> Result<String, Error> {
+    let (stream, peer) = listener.accept().await.unwrap();
+    let mut accepted = acceptor.accept(stream).await?;
+    let client = accepted.header.as_ref().and_then(|h| h.header().source()).unwrap_or(peer);
+    let mut ping = [0u8; 4];
+    accepted.tls.read_exact(&mut ping).await.map_err(Error::Io)?;
+    accepted.tls.write_all(client.to_string().as_bytes()).await.map_err(Error::Io)?;
+    accepted.tls.shutdown().await.map_err(Error::Io)?;
+    Ok(client.to_string())
+}
+
+#[tokio::test]
+async fn tokio_one_write_trickled_and_direct_under_optional() {
+    let pki = pki();
+    let optional = Config::new().with_policy(Policy::Optional);
+    for (prefix, piece, want) in [
+        (Some("198.51.100.7:1234"), usize::MAX, Some("198.51.100.7:1234")),
+        (Some("198.51.100.8:1235"), 1, Some("198.51.100.8:1235")),
+        (None, usize::MAX, None),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let header = prefix.map(|p| v2_header(p, addr, Some(b"example.com"))).unwrap_or_default();
+        let client = tls_client(addr, pki.client.clone(), header, piece);
+        let served =
+            serve_one(ProxyTlsAcceptor::new(pki.server.clone(), optional.clone()), listener)
+                .await
+                .unwrap();
+        let answer =
+            tokio::task::spawn_blocking(move || client.join().unwrap()).await.unwrap().unwrap();
+        assert_eq!(answer, served);
+        match want {
+            Some(source) => assert_eq!(served, source),
+            // A direct TLS client: its own socket address.
+            None => assert!(served.starts_with("127.0.0.1:")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn lazy_acceptor_sees_client_hello_and_header() {
+    let pki = pki();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = tls_client(
+        addr,
+        pki.client.clone(),
+        v2_header("192.0.2.77:999", addr, Some(b"api.example")),
+        usize::MAX,
+    );
+    let (stream, _) = listener.accept().await.unwrap();
+    let server = pki.server.clone();
+    let mut seen = None;
+    let mut accepted = accept_lazy(stream, &Config::new(), |hello, header| {
+        let header = header.unwrap().header();
+        seen = Some((
+            hello.server_name().map(str::to_owned),
+            hello.alpn().map(|mut a| a.next().map(<[u8]>::to_vec)),
+            header.source(),
+            header.tlvs().authority().map(str::to_owned),
+        ));
+        std::future::ready(Ok(server))
+    })
+    .await
+    .unwrap();
+    let (sni, alpn, source, authority) = seen.unwrap();
+    assert_eq!(sni.as_deref(), Some("localhost"));
+    assert_eq!(alpn, Some(Some(b"http/1.1".to_vec())));
+    assert_eq!(source, Some("192.0.2.77:999".parse().unwrap()));
+    assert_eq!(authority.as_deref(), Some("api.example"));
+    let mut ping = [0u8; 4];
+    accepted.tls.read_exact(&mut ping).await.unwrap();
+    accepted.tls.write_all(b"ok").await.unwrap();
+    accepted.tls.shutdown().await.unwrap();
+    let answer =
+        tokio::task::spawn_blocking(move || client.join().unwrap()).await.unwrap().unwrap();
+    assert_eq!(answer, "ok");
+}
+
+/// Failures are reported at their own stage, and the server keeps serving.
+#[tokio::test]
+async fn failures_name_their_stage() {
+    let pki = pki();
+    let require = Config::new().with_timeout(Some(Duration::from_millis(300)));
+    let run = |prefix: Vec<u8>, config: Config<CidrList<2>>| {
+        let pki_client = pki.client.clone();
+        let server = pki.server.clone();
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = tls_client(addr, pki_client, prefix, usize::MAX);
+            let got = serve_one(ProxyTlsAcceptor::new(server, config), listener).await;
+            let _ = tokio::task::spawn_blocking(move || client.join()).await;
+            got
+        }
+    };
+    let loopback: CidrList<2> = CidrList::parse(["127.0.0.0/8"]).unwrap();
+    let elsewhere: CidrList<2> = CidrList::parse(["10.0.0.0/8"]).unwrap();
+    let trusting = require.clone().with_trusted(loopback.clone(), Untrusted::Reject);
+
+    // A bare TLS client under Require: refused at the PROXY stage, not a TLS alert.
+    let got = run(Vec::new(), trusting.clone()).await;
+    assert!(matches!(&got, Err(Error::Proxy(proxy_hdr_io::Error::NotProxy))), "{got:?}");
+    // A garbage header: the rule it broke.
+    let got = run(b"PROXY TCP4 1.2.3.4 5.6.7.8 99999 1\r\n".to_vec(), trusting.clone()).await;
+    assert!(
+        matches!(
+            &got,
+            Err(Error::Proxy(proxy_hdr_io::Error::Invalid(proxy_hdr::Error::V1InvalidPort)))
+        ),
+        "{got:?}"
+    );
+    // A header from outside the trusted list.
+    let untrusting = require.clone().with_trusted(elsewhere, Untrusted::Reject);
+    let got = run(v2_header("192.0.2.1:1", "127.0.0.1:1".parse().unwrap(), None), untrusting).await;
+    assert!(matches!(&got, Err(Error::Proxy(proxy_hdr_io::Error::Untrusted { .. }))), "{got:?}");
+    // A valid header followed by something that is not TLS: the TLS stage.
+    let not_tls = [
+        v2_header("192.0.2.1:1", "127.0.0.1:1".parse().unwrap(), None),
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+    ]
+    .concat();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let raw = tokio::spawn(async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(&not_tls).await.unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink).await;
+    });
+    let got =
+        serve_one(ProxyTlsAcceptor::new(pki.server.clone(), trusting.clone()), listener).await;
+    assert!(matches!(&got, Err(Error::Tls(_))), "{got:?}");
+    assert!(!got.as_ref().unwrap_err().is_proxy());
+    raw.await.unwrap();
+
+    // A silent client is cut at the header timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink).await;
+    });
+    let start = Instant::now();
+    let got =
+        serve_one(ProxyTlsAcceptor::new(pki.server.clone(), trusting.clone()), listener).await;
+    assert!(
+        matches!(&got, Err(Error::Proxy(proxy_hdr_io::Error::TimedOut { received: 0 }))),
+        "{got:?}"
+    );
+    assert!(start.elapsed() < Duration::from_millis(800));
+    silent.await.unwrap();
+
+    // And a good request still works afterwards.
+    let got = run(v2_header("192.0.2.5:5", "127.0.0.1:1".parse().unwrap(), None), trusting).await;
+    assert_eq!(got.unwrap(), "192.0.2.5:5");
+}
