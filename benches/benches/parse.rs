@@ -1,0 +1,43 @@
+//! proxy-hdr against ppp, proxy-header and proxy-protocol: one criterion
+//! group per input, one function per contender.
+//!
+//! `cargo bench -p proxy-hdr-bench --bench parse`. Before measuring, every
+//! contender is checked once per input (accepted, right header length,
+//! right source address, same address/TLV digest as proxy-hdr); one that fails is
+//! left out of that group with a note, so no error path is ever timed.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use proxy_hdr_bench::{CONTENDERS, check, inputs};
+
+fn parse(c: &mut Criterion) {
+    for input in inputs() {
+        let mut group = c.benchmark_group(input.name);
+        for contender in CONTENDERS {
+            match check(contender, &input) {
+                Ok(_) => {
+                    let run = contender.run;
+                    let bytes = input.bytes.as_slice();
+                    group.bench_function(contender.name, |b| b.iter(|| run(black_box(bytes))));
+                }
+                Err(e) if contender.name == "proxy-hdr" => {
+                    panic!("proxy-hdr on {}: {e}", input.name)
+                }
+                Err(e) => eprintln!("note: {} on {}: {e}, left out", contender.name, input.name),
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50);
+    targets = parse
+}
+criterion_main!(benches);
