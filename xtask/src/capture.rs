@@ -1,1 +1,622 @@
-pub fn run(_: &[String]) -> Result<bool, String> { Err("not yet".into()) }
+//! `cargo xtask capture [FILTER]...`: records the PROXY headers real senders
+//! (HAProxy, nginx, curl) put on loopback connections and saves each as a
+//! conformance vector in `tests/vectors/captures/`.
+//!
+//! Every scenario starts a recording listener, drives one sender at it with
+//! a generated config, and stops the sender by PID. Before a vector is
+//! written, the parsed header is checked against what the capture knows on
+//! its own (curl's source port, the frontend's address, the configured
+//! unique id, SNI and client certificate, and the raw framing bytes), so a
+//! parser bug cannot quietly become the expected answer.
+
+mod recorder;
+mod senders;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use proxy_hdr::v2::ClientFlags;
+use proxy_hdr::{Command as PpCommand, Header, Status, Version};
+
+use recorder::{Conn, Recorder};
+use senders::{CLIENT_CN, CurlOpts, Running, SNI, TempDir, Versions, curl, free_port, host};
+
+/// The `unique-id-format` HAProxy is given: a fixed text, so the UNIQUE_ID TLV is known.
+const UNIQUE_ID: &str = "proxy-hdr-capture-unique-id";
+
+const V4: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const V6: IpAddr = IpAddr::V6(Ipv6Addr::LOCALHOST);
+
+/// Who sends the header.
+enum Sender {
+    /// curl's own `--haproxy-protocol` line, straight to the recorder.
+    Curl { tls: bool },
+    /// An HAProxy TCP frontend relaying curl; `server` is the rest of the
+    /// `server` line.
+    Haproxy { server: &'static str, front: Front },
+    /// HAProxy's health checks (no client at all).
+    HaproxyCheck { server: &'static str },
+    /// nginx's stream module with `proxy_protocol on;`, relaying curl.
+    Nginx,
+}
+
+/// How HAProxy's frontend accepts curl.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Front {
+    Plain,
+    /// TLS terminated by HAProxy (`ssl crt`), ALPN `http/1.1`.
+    Tls,
+    /// TLS with a client certificate required (`verify required`).
+    TlsClientCert,
+}
+
+/// What follows the header on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Data {
+    None,
+    /// curl's `GET / HTTP/1.1` request.
+    Http,
+    /// A TLS ClientHello.
+    Tls,
+}
+
+/// A TLV fact the capture knows independently of the parser.
+#[derive(Clone, Copy, Debug)]
+enum Fact {
+    /// ALPN is the one protocol the frontend offers.
+    Alpn,
+    /// AUTHORITY is the SNI curl sent.
+    Authority,
+    /// A CRC32C TLV that matches a CRC computed here.
+    Crc32c,
+    /// UNIQUE_ID is the configured format's text.
+    UniqueId,
+    /// An SSL TLV: client connected over TLS, a TLS version sub-TLV.
+    Ssl,
+    /// The SSL TLV carries the client certificate's CN, verified.
+    Cn,
+    /// The SSL TLV carries the cipher and the frontend certificate's algorithms.
+    CipherSigKey,
+}
+
+struct Scenario {
+    name: String,
+    /// The loopback address everything in the scenario uses.
+    ip: IpAddr,
+    sender: Sender,
+    /// The sender's configuration, in words, for the vector's `source`.
+    what: String,
+    version: Version,
+    /// A header with no client (health check): LOCAL for v2.
+    local: bool,
+    data: Data,
+    facts: &'static [Fact],
+}
+
+/// A name, the rest of the `server` line, the frontend, and what to expect.
+type HaproxyCase = (&'static str, &'static str, Front, Version, Data, &'static [Fact]);
+
+fn scenarios() -> Vec<Scenario> {
+    use Fact::*;
+    let mut all = Vec::new();
+    let s = |name: String, ip, sender, what: String, version, data, facts| Scenario {
+        name,
+        ip,
+        sender,
+        what,
+        version,
+        local: false,
+        data,
+        facts,
+    };
+    for (ip, fam, over) in [(V4, "tcp4", "IPv4"), (V6, "tcp6", "IPv6")] {
+        for (tls, scheme) in [(false, "http"), (true, "https")] {
+            let data = if tls { Data::Tls } else { Data::Http };
+            all.push(s(
+                format!("curl-{scheme}-{fam}"),
+                ip,
+                Sender::Curl { tls },
+                format!("--haproxy-protocol {scheme}:// over {over}"),
+                Version::V1,
+                data,
+                &[],
+            ));
+        }
+        let haproxy: [HaproxyCase; 6] = [
+            ("send-proxy", "send-proxy", Front::Plain, Version::V1, Data::Http, &[]),
+            ("send-proxy-v2", "send-proxy-v2", Front::Plain, Version::V2, Data::Http, &[]),
+            (
+                "send-proxy-v2-ssl",
+                "send-proxy-v2-ssl",
+                Front::Tls,
+                Version::V2,
+                Data::Http,
+                &[Ssl, Alpn],
+            ),
+            (
+                "send-proxy-v2-ssl-cn",
+                "send-proxy-v2-ssl-cn",
+                Front::TlsClientCert,
+                Version::V2,
+                Data::Http,
+                &[Ssl, Cn, Alpn],
+            ),
+            // Every option `proxy-v2-options` takes in HAProxy 2.6.
+            (
+                "proxy-v2-options",
+                "send-proxy-v2 proxy-v2-options crc32c,unique-id,authority,ssl,cert-cn,ssl-cipher,cert-sig,cert-key",
+                Front::TlsClientCert,
+                Version::V2,
+                Data::Http,
+                &[Crc32c, UniqueId, Authority, Ssl, Cn, CipherSigKey, Alpn],
+            ),
+            // The case this project exists for: the header, then a ClientHello.
+            (
+                "send-proxy-v2-then-tls",
+                "send-proxy-v2 ssl verify none",
+                Front::Plain,
+                Version::V2,
+                Data::Tls,
+                &[],
+            ),
+        ];
+        for (name, server, front, version, data, facts) in haproxy {
+            let front_words = match front {
+                Front::Plain => "TCP frontend",
+                Front::Tls => "TLS frontend",
+                Front::TlsClientCert => "TLS frontend with client certificate",
+            };
+            let server_words = if facts.iter().any(|f| matches!(f, UniqueId)) {
+                format!("{server} (unique-id-format {UNIQUE_ID})")
+            } else {
+                server.to_string()
+            };
+            all.push(s(
+                format!("haproxy-{name}-{fam}"),
+                ip,
+                Sender::Haproxy { server, front },
+                format!("{server_words}, {front_words}, over {over}"),
+                version,
+                data,
+                facts,
+            ));
+        }
+        all.push(s(
+            format!("nginx-stream-{fam}"),
+            ip,
+            Sender::Nginx,
+            format!("stream proxy_protocol on, over {over}"),
+            Version::V1,
+            Data::Http,
+            &[],
+        ));
+    }
+    let checks: [(&str, &'static str, Version, &'static [Fact]); 3] = [
+        ("send-proxy-v2", "send-proxy-v2", Version::V2, &[]),
+        ("send-proxy-v2-crc32c", "send-proxy-v2 proxy-v2-options crc32c", Version::V2, &[Crc32c]),
+        ("send-proxy-v1", "check-send-proxy", Version::V1, &[]),
+    ];
+    for (name, server, version, facts) in checks {
+        all.push(Scenario {
+            name: format!("haproxy-check-{name}"),
+            ip: V4,
+            sender: Sender::HaproxyCheck { server },
+            what: format!("health check (server check inter 500 {server})"),
+            version,
+            local: true,
+            data: Data::None,
+            facts,
+        });
+    }
+    all
+}
+
+/// What a scenario's run produced, and the addresses it knows independently.
+struct Observed {
+    conn: Conn,
+    source: Option<SocketAddr>,
+    destination: Option<SocketAddr>,
+}
+
+pub fn run(args: &[String]) -> Result<bool, String> {
+    senders::install()?;
+    let versions = Versions::probe()?;
+    let module = senders::stream_module()?;
+    let dir = TempDir::new("proxy-hdr-capture")?;
+    senders::make_certs(&dir)?;
+    let out_dir = crate::workspace_root().join("tests/vectors/captures");
+    fs::create_dir_all(&out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
+
+    let (mut passed, mut failed) = (0, 0);
+    let chosen = scenarios()
+        .into_iter()
+        .filter(|s| args.is_empty() || args.iter().any(|a| s.name.contains(a.as_str())));
+    for sc in chosen {
+        let outcome =
+            drive(&sc, &dir, &module).and_then(|obs| save(&sc, &obs, &versions, &out_dir));
+        match outcome {
+            Ok(summary) => {
+                passed += 1;
+                println!("capture {}: ok ({summary})", sc.name);
+            }
+            Err(why) => {
+                failed += 1;
+                println!("capture {}: FAILED: {why}", sc.name);
+            }
+        }
+    }
+    println!("capture: {passed} passed, {failed} failed");
+    Ok(failed == 0)
+}
+
+/// Runs one scenario's sender against a fresh recorder.
+fn drive(sc: &Scenario, dir: &TempDir, module: &str) -> Result<Observed, String> {
+    let rec = Recorder::start(sc.ip)?;
+    let ip = sc.ip;
+    // The sender lives until the capture is collected, then is killed and reaped.
+    let (source, destination, sender) = match sc.sender {
+        Sender::Curl { tls } => {
+            let scheme = if tls { "https" } else { "http" };
+            let url = format!("{scheme}://{}:{}/", host(ip), rec.addr.port());
+            let client =
+                curl(&url, ip, &CurlOpts { haproxy_protocol: true, ..Default::default() })?;
+            (Some(client), Some(rec.addr), None)
+        }
+        Sender::Haproxy { server, front } => {
+            let frontend = SocketAddr::new(ip, free_port(ip)?);
+            let mut bind = format!("{}:{}", host(ip), frontend.port());
+            if front != Front::Plain {
+                let _ = write!(bind, " ssl crt {} alpn http/1.1", dir.path("server.pem").display());
+            }
+            if front == Front::TlsClientCert {
+                let _ =
+                    write!(bind, " ca-file {} verify required", dir.path("client.crt").display());
+            }
+            let cfg = haproxy_config(
+                &format!(
+                    "frontend capture\n    bind {bind}\n    unique-id-format {UNIQUE_ID}\n    \
+                     default_backend recorder\n"
+                ),
+                &format!("{} {server}", rec.addr),
+            );
+            let mut proc = start_haproxy(sc, dir, &cfg)?;
+            proc.wait_listening(frontend.port())?;
+            let (url, opts) = match front {
+                Front::Plain => {
+                    (format!("http://{}:{}/", host(ip), frontend.port()), CurlOpts::default())
+                }
+                Front::Tls | Front::TlsClientCert => (
+                    format!("https://{SNI}:{}/", frontend.port()),
+                    CurlOpts {
+                        resolve: Some(frontend),
+                        client_cert: (front == Front::TlsClientCert).then_some(dir),
+                        ..Default::default()
+                    },
+                ),
+            };
+            let client = curl(&url, ip, &opts)?;
+            (Some(client), Some(frontend), Some(proc))
+        }
+        Sender::HaproxyCheck { server } => {
+            // HAProxy refuses to start without a listener; nothing connects to this one.
+            let idle = format!(
+                "frontend idle\n    bind {}:{}\n    default_backend recorder\n",
+                host(ip),
+                free_port(ip)?
+            );
+            let cfg = haproxy_config(&idle, &format!("{} check inter 500 {server}", rec.addr));
+            (None, None, Some(start_haproxy(sc, dir, &cfg)?))
+        }
+        Sender::Nginx => {
+            let frontend = SocketAddr::new(ip, free_port(ip)?);
+            let cfg = dir.path(&format!("{}.conf", sc.name));
+            let p = |suffix: &str| dir.path(&format!("{}{suffix}", sc.name)).display().to_string();
+            let text = format!(
+                "load_module {module};\nmaster_process off;\nworker_processes 1;\npid {};\n\
+                 error_log {} info;\nevents {{ worker_connections 64; }}\nstream {{\n    \
+                 log_format capture '$remote_addr:$remote_port $status $bytes_received';\n    \
+                 access_log {} capture;\n    server {{\n        listen {}:{};\n        \
+                 proxy_pass {};\n        proxy_protocol on;\n    }}\n}}\n",
+                p(".pid"),
+                p("-error.log"),
+                p("-access.log"),
+                host(ip),
+                frontend.port(),
+                rec.addr,
+            );
+            fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
+            let mut cmd = Command::new("nginx");
+            cmd.arg("-p").arg(&dir.0).arg("-e").arg(p("-error.log")).arg("-c").arg(&cfg);
+            cmd.args(["-g", "daemon off;"]);
+            let mut proc =
+                Running::spawn("nginx", &mut cmd, &dir.path(&format!("{}.out", sc.name)))?;
+            proc.wait_listening(frontend.port())?;
+            let client = curl(
+                &format!("http://{}:{}/", host(ip), frontend.port()),
+                ip,
+                &CurlOpts::default(),
+            )?;
+            (Some(client), Some(frontend), Some(proc))
+        }
+    };
+    let conn = rec.first(Duration::from_secs(5)).ok_or_else(|| {
+        let log = sender.as_ref().map(Running::log).unwrap_or_default();
+        format!("nothing reached the recorder; sender said: {log}")
+    })?;
+    // HAProxy's v1 has no LOCAL: a v1 health check reports the check
+    // connection's own addresses, which the recorder saw from its side.
+    let (source, destination) = match (&sc.sender, sc.version) {
+        (Sender::HaproxyCheck { .. }, Version::V1) => (Some(conn.peer), Some(rec.addr)),
+        _ => (source, destination),
+    };
+    Ok(Observed { conn, source, destination })
+}
+
+fn haproxy_config(frontend: &str, server: &str) -> String {
+    format!(
+        "global\n    nbthread 1\n\ndefaults\n    mode tcp\n    timeout connect 2s\n    \
+         timeout client 5s\n    timeout server 5s\n\n{frontend}\nbackend recorder\n    \
+         server s1 {server}\n"
+    )
+}
+
+fn start_haproxy(sc: &Scenario, dir: &TempDir, text: &str) -> Result<Running, String> {
+    let cfg = dir.path(&format!("{}.cfg", sc.name));
+    fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
+    let mut cmd = Command::new("haproxy");
+    cmd.arg("-f").arg(&cfg).arg("-db");
+    Running::spawn("haproxy", &mut cmd, &dir.path(&format!("{}.out", sc.name)))
+}
+
+/// Parses the capture, checks it against the scenario's own facts, and
+/// writes the vector. Returns the summary for the `ok` line.
+fn save(
+    sc: &Scenario,
+    obs: &Observed,
+    versions: &Versions,
+    out_dir: &Path,
+) -> Result<String, String> {
+    let bytes = obs.conn.bytes.as_slice();
+    if bytes.is_empty() {
+        return Err("the sender connected but sent nothing".into());
+    }
+    let (header, len) = match proxy_hdr::parse(bytes) {
+        Ok(Status::Complete { header, len }) => (header, len),
+        Ok(Status::Incomplete { needed }) => {
+            return Err(format!(
+                "parser wants more (needed {needed:?}) after all {} bytes",
+                bytes.len()
+            ));
+        }
+        Err(e) => return Err(format!("parser rejected the capture: {e} ({})", hex(bytes))),
+    };
+    check(sc, obs, &header, len).map_err(|why| format!("{why} (captured {})", hex(bytes)))?;
+
+    let tool = match sc.sender {
+        Sender::Curl { .. } => &versions.curl,
+        Sender::Haproxy { .. } | Sender::HaproxyCheck { .. } => &versions.haproxy,
+        Sender::Nginx => &versions.nginx,
+    };
+    let source = format!("captured on loopback from {tool} {} (cargo xtask capture)", sc.what);
+    let expect = conformance::header_expect(&header, len);
+    check_expect(sc, obs, &expect, len)?;
+    let expect = serde_json::to_string_pretty(&expect).map_err(|e| e.to_string())?;
+    let text = format!(
+        "{{\n  \"name\": {},\n  \"source\": {},\n  \"input_hex\": \"{}\",\n  \"expect\": {}\n}}\n",
+        serde_json::Value::from(sc.name.as_str()),
+        serde_json::Value::from(source),
+        hex(bytes),
+        expect.replace('\n', "\n  "),
+    );
+    let path = out_dir.join(format!("{}.json", sc.name));
+    fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+
+    let kinds: Vec<String> = header.tlvs().iter().map(|t| format!("{:02x}", t.kind())).collect();
+    let reads: Vec<String> = obs.conn.reads.iter().map(usize::to_string).collect();
+    Ok(format!(
+        "{} bytes: header {len} + {} after; reads [{}]; tlvs [{}]",
+        bytes.len(),
+        bytes.len() - len,
+        reads.join(" "),
+        kinds.join(" "),
+    ))
+}
+
+/// The cross-checks: each compares the parse with a fact the capture knows
+/// without the parser, or re-reads the raw bytes itself.
+fn check(sc: &Scenario, obs: &Observed, header: &Header<'_>, len: usize) -> Result<(), String> {
+    let bytes = obs.conn.bytes.as_slice();
+    if header.version() != sc.version {
+        return Err(format!("expected {:?}, parsed {:?}", sc.version, header.version()));
+    }
+    let want_command =
+        if sc.local && sc.version == Version::V2 { PpCommand::Local } else { PpCommand::Proxy };
+    if header.command() != want_command {
+        return Err(format!("expected {want_command:?}, parsed {:?}", header.command()));
+    }
+    if (header.source(), header.destination()) != (obs.source, obs.destination) {
+        return Err(format!(
+            "addresses: expected {:?} -> {:?}, parsed {:?} -> {:?}",
+            obs.source,
+            obs.destination,
+            header.source(),
+            header.destination()
+        ));
+    }
+    match sc.version {
+        Version::V1 => check_v1_line(obs, bytes, len)?,
+        Version::V2 => check_v2_frame(sc, obs, bytes, len)?,
+    }
+
+    let rest = bytes.get(len..).unwrap_or_default();
+    match sc.data {
+        Data::None if !rest.is_empty() => {
+            return Err(format!("{} unexpected bytes after the header", rest.len()));
+        }
+        Data::Http if !rest.starts_with(b"GET / HTTP/1.1\r\n") => {
+            return Err("the header is not followed by curl's GET / HTTP/1.1".into());
+        }
+        Data::Tls if !rest.starts_with(&[0x16, 0x03]) => {
+            return Err("the header is not followed by a TLS handshake record".into());
+        }
+        _ => {}
+    }
+
+    let tlvs = header.tlvs();
+    for fact in sc.facts {
+        let ok = match fact {
+            Fact::Alpn => tlvs.alpn() == Some(b"http/1.1".as_slice()),
+            Fact::Authority => tlvs.authority() == Some(SNI),
+            Fact::Crc32c => tlvs.crc32c().is_some() && crc_matches(bytes, len),
+            Fact::UniqueId => tlvs.unique_id() == Some(UNIQUE_ID.as_bytes()),
+            Fact::Ssl => tlvs.ssl().is_some_and(|s| {
+                s.client().contains(ClientFlags::SSL)
+                    && matches!(s.version(), Some("TLSv1.2" | "TLSv1.3"))
+            }),
+            Fact::Cn => tlvs.ssl().is_some_and(|s| {
+                s.cn() == Some(CLIENT_CN)
+                    && s.client().contains(ClientFlags::CERT_CONN | ClientFlags::CERT_SESS)
+                    && s.is_verified()
+            }),
+            // Facts of the frontend certificate made with `openssl req -newkey rsa:2048`.
+            Fact::CipherSigKey => tlvs.ssl().is_some_and(|s| {
+                s.cipher().is_some_and(|c| !c.is_empty())
+                    && s.sig_alg() == Some("RSA-SHA256")
+                    && s.key_alg() == Some("RSA2048")
+            }),
+        };
+        if !ok {
+            return Err(format!("TLV fact {fact:?} does not hold"));
+        }
+    }
+    Ok(())
+}
+
+/// The written expectation must say what the capture knows, too.
+fn check_expect(
+    sc: &Scenario,
+    obs: &Observed,
+    expect: &serde_json::Value,
+    len: usize,
+) -> Result<(), String> {
+    let addr = |a: Option<SocketAddr>| a.map_or(serde_json::Value::Null, |a| a.to_string().into());
+    let version = match sc.version {
+        Version::V1 => 1,
+        Version::V2 => 2,
+    };
+    let command = if sc.local && sc.version == Version::V2 { "local" } else { "proxy" };
+    let known = [
+        ("version", serde_json::Value::from(version)),
+        ("command", command.into()),
+        ("source", addr(obs.source)),
+        ("destination", addr(obs.destination)),
+        ("consumed", len.into()),
+    ];
+    for (key, want) in known {
+        if expect.get(key) != Some(&want) {
+            return Err(format!(
+                "header_expect says {key} = {:?}, expected {want}",
+                expect.get(key)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A v1 header must be exactly the line the known addresses make.
+fn check_v1_line(obs: &Observed, bytes: &[u8], len: usize) -> Result<(), String> {
+    let line = match (obs.source, obs.destination) {
+        (Some(s), Some(d)) => {
+            let fam = if s.is_ipv4() { "TCP4" } else { "TCP6" };
+            format!("PROXY {fam} {} {} {} {}\r\n", s.ip(), d.ip(), s.port(), d.port())
+        }
+        _ => return Err("a v1 scenario must know its addresses".into()),
+    };
+    if bytes.get(..len) != Some(line.as_bytes()) {
+        return Err(format!("expected the line {line:?}"));
+    }
+    Ok(())
+}
+
+const V2_SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
+
+/// A v2 header's fixed fields and address block, read here byte by byte.
+fn check_v2_frame(sc: &Scenario, obs: &Observed, bytes: &[u8], len: usize) -> Result<(), String> {
+    let fixed = |i: usize| bytes.get(i).copied().unwrap_or_default();
+    if bytes.get(..12) != Some(V2_SIGNATURE.as_slice()) {
+        return Err("no v2 signature".into());
+    }
+    let declared = 16 + usize::from(u16::from_be_bytes([fixed(14), fixed(15)]));
+    if declared != len {
+        return Err(format!("the header declares {declared} bytes, the parser consumed {len}"));
+    }
+    let ver_cmd = if sc.local { 0x20 } else { 0x21 };
+    if fixed(12) != ver_cmd {
+        return Err(format!("version/command byte {:#04x}, expected {ver_cmd:#04x}", fixed(12)));
+    }
+    if let (Some(s), Some(d)) = (obs.source, obs.destination) {
+        let (fam, block) = match (s, d) {
+            (SocketAddr::V4(s), SocketAddr::V4(d)) => {
+                (0x11, [&s.ip().octets()[..], &d.ip().octets()[..]].concat())
+            }
+            (SocketAddr::V6(s), SocketAddr::V6(d)) => {
+                (0x21, [&s.ip().octets()[..], &d.ip().octets()[..]].concat())
+            }
+            _ => return Err("mixed address families".into()),
+        };
+        let block =
+            [block, s.port().to_be_bytes().to_vec(), d.port().to_be_bytes().to_vec()].concat();
+        if fixed(13) != fam || bytes.get(16..16 + block.len()) != Some(block.as_slice()) {
+            return Err("the family byte or address block is not the known addresses".into());
+        }
+    }
+    Ok(())
+}
+
+/// Recomputes the header's CRC32C (Castagnoli, bitwise) with the CRC32C
+/// TLV's value zeroed (§2.2.3) and compares it with the value sent.
+fn crc_matches(bytes: &[u8], len: usize) -> bool {
+    let Some(header) = bytes.get(..len) else { return false };
+    let addr_len = match header.get(13).map(|f| f >> 4) {
+        Some(1) => 12,
+        Some(2) => 36,
+        Some(3) => 216,
+        _ => 0,
+    };
+    // Walk the TLVs to find the CRC32C value's offset.
+    let mut at = 16 + addr_len;
+    let mut crc_at = None;
+    while let (Some(&kind), Some(hi), Some(lo)) =
+        (header.get(at), header.get(at + 1), header.get(at + 2))
+    {
+        if kind == 0x03 {
+            crc_at = Some(at + 3);
+        }
+        at += 3 + usize::from(u16::from_be_bytes([*hi, *lo]));
+    }
+    let Some(value) = crc_at.and_then(|i| header.get(i..i + 4)) else { return false };
+    let sent = u32::from_be_bytes([value[0], value[1], value[2], value[3]]);
+    let mut zeroed = header.to_vec();
+    if let Some(v) = crc_at.and_then(|i| zeroed.get_mut(i..i + 4)) {
+        v.fill(0);
+    }
+    let mut crc = !0u32;
+    for b in zeroed {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+        }
+    }
+    !crc == sent
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

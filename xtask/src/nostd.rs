@@ -107,4 +107,3 @@ fn elf_sizes(path: &Path) -> Result<Sizes, String> {
     }
     Ok(sizes)
 }
-
