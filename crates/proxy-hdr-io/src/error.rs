@@ -114,6 +114,43 @@ impl From<Error<std::io::Error>> for std::io::Error {
     }
 }
 
+#[cfg(feature = "std")]
+impl Error<std::io::Error> {
+    /// The peer's address, or [`Error::Closed`] when the peer is already
+    /// gone: a peer that connects and resets at once (a TCP health check)
+    /// makes `getpeername` fail with `ENOTCONN`, which is a close, not a
+    /// failure of this side.
+    pub(crate) fn from_peer_addr(
+        peer: std::io::Result<core::net::SocketAddr>,
+    ) -> Result<IpAddr, Self> {
+        match peer {
+            Ok(addr) => Ok(addr.ip()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
+                Err(Error::Closed { received: 0 })
+            }
+            Err(e) => Err(Error::Io(e)),
+        }
+    }
+
+    /// True when the peer went away (closed or reset the connection) rather
+    /// than sending something wrong: what a load balancer's TCP health check
+    /// does, so servers can log it quietly.
+    pub fn is_disconnect(&self) -> bool {
+        match self {
+            Error::Closed { .. } => true,
+            Error::Io(e) => is_disconnect_kind(e.kind()),
+            _ => false,
+        }
+    }
+}
+
+/// The I/O error kinds that mean the peer closed or reset the connection.
+#[cfg(feature = "std")]
+pub fn is_disconnect_kind(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(kind, UnexpectedEof | ConnectionReset | ConnectionAborted | NotConnected | BrokenPipe)
+}
+
 impl<E> Error<E> {
     /// The stream's own error, if that is what this is.
     pub fn into_io(self) -> Result<E, Self> {

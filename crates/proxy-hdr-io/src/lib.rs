@@ -30,6 +30,8 @@ pub use config::{Config, DEFAULT_MAX_HEADER_LEN, MAX_HEADER_LEN, Policy, Untrust
 pub use datagram::split_datagram;
 pub use engine::Accepted;
 pub use error::Error;
+#[cfg(feature = "std")]
+pub use error::is_disconnect_kind;
 pub use rewind::Rewind;
 #[cfg(feature = "std")]
 pub use std_io::{read_header_std, read_header_tcp};

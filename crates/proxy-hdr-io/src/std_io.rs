@@ -19,7 +19,7 @@ pub fn read_header_tcp<'b, T: Trust>(
     buf: &'b mut [u8],
     config: &Config<T>,
 ) -> Result<Accepted<'b>, Error<io::Error>> {
-    let peer = stream.peer_addr().map_err(Error::Io)?.ip();
+    let peer = Error::from_peer_addr(stream.peer_addr())?;
     let previous = stream.read_timeout().map_err(Error::Io)?;
     let mut reader =
         DeadlineReader { stream, deadline: config.timeout.map(|t| Instant::now() + t) };

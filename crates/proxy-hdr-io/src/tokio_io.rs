@@ -23,7 +23,7 @@ pub async fn read_header_tokio<'b, T: Trust>(
     buf: &'b mut [u8],
     config: &Config<T>,
 ) -> Result<Accepted<'b>, Error<io::Error>> {
-    let peer = stream.peer_addr().map_err(Error::Io)?.ip();
+    let peer = Error::from_peer_addr(stream.peer_addr())?;
     read_header_tokio_from(stream, Some(peer), buf, config).await
 }
 

@@ -224,3 +224,36 @@ async fn tokio_first_byte_alone() {
         client.await.unwrap();
     }
 }
+
+/// A peer that connects and resets at once (a load balancer's TCP health
+/// check) is a disconnect, whether the reset arrives before `getpeername`
+/// (`ENOTCONN`) or during the first read (`ECONNRESET`); a peer that sends
+/// garbage is not.
+#[tokio::test]
+async fn tokio_reset_at_once_is_a_disconnect() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    for wait_for_reset in [true, false] {
+        let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (mut conn, _) = listener.accept().await.unwrap();
+        s.set_zero_linger().unwrap();
+        drop(s);
+        if wait_for_reset {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut buf = [0u8; 256];
+        let got = read_header_tokio(&mut conn, &mut buf, &Config::new()).await;
+        let err = got.expect_err("a reset connection has no header");
+        assert!(err.is_disconnect(), "{err:?}");
+        if wait_for_reset {
+            // Gone before `getpeername`: reported as a close, not as ENOTCONN.
+            assert!(matches!(err, Error::Closed { received: 0 }), "{err:?}");
+        }
+    }
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut conn, _) = listener.accept().await.unwrap();
+    s.write_all(b"PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n").await.unwrap();
+    let mut buf = [0u8; 256];
+    let err = read_header_tokio(&mut conn, &mut buf, &Config::new()).await.unwrap_err();
+    assert!(!err.is_disconnect(), "{err:?}");
+}

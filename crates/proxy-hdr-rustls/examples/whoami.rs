@@ -181,9 +181,9 @@ async fn serve_proxied<T: proxy_hdr_io::Trust>(
             let tls_info = tls_json(accepted.tls.get_ref().1);
             answer(&mut accepted.tls, peer, accepted.header.as_ref(), tls_info).await;
         }
-        // A proxy's health check: a LOCAL header, then the proxy hangs up.
-        Err(proxy_hdr_rustls::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            eprintln!("whoami: {peer}: closed before TLS (a health check?)");
+        // A proxy's health check: a LOCAL header (or nothing), then it hangs up.
+        Err(e) if e.is_disconnect() => {
+            eprintln!("whoami: {peer}: closed by the peer before TLS (a health check?): {e}");
         }
         Err(e) => eprintln!("whoami: {peer}: refused: {e}"),
     }

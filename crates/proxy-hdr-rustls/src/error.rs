@@ -35,6 +35,18 @@ impl Error {
         }
     }
 
+    /// True when the peer closed or reset the connection before the
+    /// handshake finished, at either stage: what a load balancer's health
+    /// check does (a LOCAL header, or nothing, then a close), so a server can
+    /// log it quietly instead of as a refusal.
+    pub fn is_disconnect(&self) -> bool {
+        match self {
+            Error::Proxy(e) => e.is_disconnect(),
+            Error::Io(e) => proxy_hdr_io::is_disconnect_kind(e.kind()),
+            Error::Tls(_) | Error::HeaderCapacity(_) => false,
+        }
+    }
+
     /// True when the PROXY header stage failed.
     pub fn is_proxy(&self) -> bool {
         matches!(self, Error::Proxy(_) | Error::HeaderCapacity(_))

@@ -276,6 +276,23 @@ async fn failures_name_their_stage() {
     assert!(start.elapsed() < Duration::from_millis(800));
     silent.await.unwrap();
 
+    // A health check: a LOCAL header, then the proxy hangs up. A disconnect,
+    // not a refusal (whoami logs it quietly).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let check = tokio::spawn(async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let local = proxy_hdr::v2::Header::local();
+        let mut wire = vec![0u8; local.encoded_len()];
+        local.write(&mut wire).unwrap();
+        s.write_all(&wire).await.unwrap();
+    });
+    let got =
+        serve_one(ProxyTlsAcceptor::new(pki.server.clone(), trusting.clone()), listener).await;
+    let err = got.unwrap_err();
+    assert!(err.is_disconnect() && !err.is_proxy(), "{err:?}");
+    check.await.unwrap();
+
     // And a good request still works afterwards.
     let got = run(v2_header("192.0.2.5:5", "127.0.0.1:1".parse().unwrap(), None), trusting).await;
     assert_eq!(got.unwrap(), "192.0.2.5:5");
