@@ -10,20 +10,21 @@
 //! parser bug cannot quietly become the expected answer.
 
 mod recorder;
-mod senders;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use proxy_hdr::v2::ClientFlags;
 use proxy_hdr::{Command as PpCommand, Header, Status, Version};
 
+use crate::senders::{
+    CLIENT_CN, CurlOpts, Running, SNI, TempDir, Versions, curl, free_port, haproxy_config, host,
+    start_haproxy, start_nginx,
+};
 use recorder::{Conn, Recorder};
-use senders::{CLIENT_CN, CurlOpts, Running, SNI, TempDir, Versions, curl, free_port, host};
 
 /// The `unique-id-format` HAProxy is given: a fixed text, so the UNIQUE_ID TLV is known.
 const UNIQUE_ID: &str = "proxy-hdr-capture-unique-id";
@@ -223,11 +224,11 @@ struct Observed {
 }
 
 pub fn run(args: &[String]) -> Result<bool, String> {
-    senders::install()?;
+    crate::senders::install("capture")?;
     let versions = Versions::probe()?;
-    let module = senders::stream_module()?;
+    let module = crate::senders::stream_module()?;
     let dir = TempDir::new("proxy-hdr-capture")?;
-    senders::make_certs(&dir)?;
+    crate::senders::make_certs(&dir)?;
     let out_dir = crate::workspace_root().join("tests/vectors/captures");
     fs::create_dir_all(&out_dir).map_err(|e| format!("creating {}: {e}", out_dir.display()))?;
 
@@ -283,7 +284,7 @@ fn drive(sc: &Scenario, dir: &TempDir, module: &str) -> Result<Observed, String>
                 ),
                 &format!("{} {server}", rec.addr),
             );
-            let mut proc = start_haproxy(sc, dir, &cfg)?;
+            let mut proc = start_haproxy(dir, &sc.name, &cfg)?;
             proc.wait_listening(frontend.port())?;
             let (url, opts) = match front {
                 Front::Plain => {
@@ -309,32 +310,11 @@ fn drive(sc: &Scenario, dir: &TempDir, module: &str) -> Result<Observed, String>
                 free_port(ip)?
             );
             let cfg = haproxy_config(&idle, &format!("{} check inter 500 {server}", rec.addr));
-            (None, None, Some(start_haproxy(sc, dir, &cfg)?))
+            (None, None, Some(start_haproxy(dir, &sc.name, &cfg)?))
         }
         Sender::Nginx => {
             let frontend = SocketAddr::new(ip, free_port(ip)?);
-            let cfg = dir.path(&format!("{}.conf", sc.name));
-            let p = |suffix: &str| dir.path(&format!("{}{suffix}", sc.name)).display().to_string();
-            let text = format!(
-                "load_module {module};\nmaster_process off;\nworker_processes 1;\npid {};\n\
-                 error_log {} info;\nevents {{ worker_connections 64; }}\nstream {{\n    \
-                 log_format capture '$remote_addr:$remote_port $status $bytes_received';\n    \
-                 access_log {} capture;\n    server {{\n        listen {}:{};\n        \
-                 proxy_pass {};\n        proxy_protocol on;\n    }}\n}}\n",
-                p(".pid"),
-                p("-error.log"),
-                p("-access.log"),
-                host(ip),
-                frontend.port(),
-                rec.addr,
-            );
-            fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
-            let mut cmd = Command::new("nginx");
-            cmd.arg("-p").arg(&dir.0).arg("-e").arg(p("-error.log")).arg("-c").arg(&cfg);
-            cmd.args(["-g", "daemon off;"]);
-            let mut proc =
-                Running::spawn("nginx", &mut cmd, &dir.path(&format!("{}.out", sc.name)))?;
-            proc.wait_listening(frontend.port())?;
+            let proc = start_nginx(dir, &sc.name, module, frontend, rec.addr)?;
             let client = curl(
                 &format!("http://{}:{}/", host(ip), frontend.port()),
                 ip,
@@ -354,22 +334,6 @@ fn drive(sc: &Scenario, dir: &TempDir, module: &str) -> Result<Observed, String>
         _ => (source, destination),
     };
     Ok(Observed { conn, source, destination })
-}
-
-fn haproxy_config(frontend: &str, server: &str) -> String {
-    format!(
-        "global\n    nbthread 1\n\ndefaults\n    mode tcp\n    timeout connect 2s\n    \
-         timeout client 5s\n    timeout server 5s\n\n{frontend}\nbackend recorder\n    \
-         server s1 {server}\n"
-    )
-}
-
-fn start_haproxy(sc: &Scenario, dir: &TempDir, text: &str) -> Result<Running, String> {
-    let cfg = dir.path(&format!("{}.cfg", sc.name));
-    fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
-    let mut cmd = Command::new("haproxy");
-    cmd.arg("-f").arg(&cfg).arg("-db");
-    Running::spawn("haproxy", &mut cmd, &dir.path(&format!("{}.out", sc.name)))
 }
 
 /// Parses the capture, checks it against the scenario's own facts, and

@@ -2,7 +2,9 @@
 
 mod capture;
 mod conformance;
+mod interop;
 mod nostd;
+mod senders;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,6 +14,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   conformance [--vectors DIR]...  run the conformance vectors (tests/vectors and any DIR)
   capture                         record real PROXY headers from HAProxy, nginx and curl into tests/vectors/captures
+  interop [FILTER]...             run whoami against real curl, HAProxy and nginx senders on loopback
   nostd                           build the core for a bare-metal target (host fallback) and print its code size";
 
 /// The repository root (xtask lives one level below it).
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("conformance") => conformance::run(rest),
         Some("capture") => capture::run(rest),
+        Some("interop") => interop::run(rest),
         Some("nostd") => nostd::run(rest),
         _ => {
             eprintln!("{USAGE}");

@@ -1,10 +1,11 @@
-//! The real senders: installing them, their versions, their config files,
-//! and running them in the foreground until stopped by PID.
+//! The real senders (HAProxy, nginx, curl), shared by `capture` and
+//! `interop`: installing them, their versions, their config files, and
+//! running them in the foreground until stopped by PID.
 
 use std::fs;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -30,11 +31,11 @@ fn have(tool: &str) -> bool {
 }
 
 /// Installs the senders from Debian's packages unless they are all present.
-pub fn install() -> Result<(), String> {
+pub fn install(task: &str) -> Result<(), String> {
     if TOOLS.iter().all(|t| have(t)) && stream_module().is_ok() {
         return Ok(());
     }
-    println!("capture: installing {}", PACKAGES.join(" "));
+    println!("{task}: installing {}", PACKAGES.join(" "));
     run_quiet(Command::new("apt-get").arg("update"))?;
     run_quiet(
         Command::new("apt-get")
@@ -181,6 +182,11 @@ impl Running {
         Ok(())
     }
 
+    /// The process's output so far, as written.
+    pub fn output(&self) -> String {
+        fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
     /// The process's output so far, on one line.
     pub fn log(&self) -> String {
         let text = fs::read_to_string(&self.stderr).unwrap_or_default();
@@ -241,11 +247,22 @@ pub struct CurlOpts<'a> {
 /// curl's exit status is not the point (the recorder never answers); only a
 /// failure to bind the local port is retried with the next one.
 pub fn curl(url: &str, client_ip: IpAddr, opts: &CurlOpts<'_>) -> Result<SocketAddr, String> {
+    curl_output(url, client_ip, opts).map(|(source, _)| source)
+}
+
+/// Runs curl once against `url` from `client_ip` and a fresh local port;
+/// returns that source address and curl's output.
+pub fn curl_output(
+    url: &str,
+    client_ip: IpAddr,
+    opts: &CurlOpts<'_>,
+) -> Result<(SocketAddr, Output), String> {
     for _ in 0..5 {
         let port = NEXT_LOCAL_PORT.fetch_add(1, Ordering::Relaxed);
         let mut cmd = Command::new("curl");
-        cmd.args(["--silent", "--show-error", "--insecure", "--max-time", "3"])
-            .args(["--local-port", &port.to_string()]);
+        cmd.args(["--silent", "--show-error", "--insecure", "--max-time", "5"])
+            .args(["--local-port", &port.to_string()])
+            .args(["--interface", &client_ip.to_string()]);
         if opts.haproxy_protocol {
             cmd.arg("--haproxy-protocol");
         }
@@ -258,8 +275,61 @@ pub fn curl(url: &str, client_ip: IpAddr, opts: &CurlOpts<'_>) -> Result<SocketA
         let out = cmd.arg(url).output().map_err(|e| format!("running curl: {e}"))?;
         // 45: CURLE_INTERFACE_FAILED, the local port could not be bound.
         if out.status.code() != Some(45) {
-            return Ok(SocketAddr::new(client_ip, port));
+            return Ok((SocketAddr::new(client_ip, port), out));
         }
     }
     Err("curl could not bind a local port in 5 tries".into())
+}
+
+/// An HAProxy config in TCP mode: `frontend` (one or more sections), then a
+/// backend `recorder` with one server line `server s1 {server}`.
+pub fn haproxy_config(frontend: &str, server: &str) -> String {
+    format!(
+        "global\n    nbthread 1\n\ndefaults\n    mode tcp\n    timeout connect 2s\n    \
+         timeout client 5s\n    timeout server 5s\n\n{frontend}\nbackend recorder\n    \
+         server s1 {server}\n"
+    )
+}
+
+/// Writes `text` as `{name}.cfg` and starts HAProxy on it in the foreground.
+pub fn start_haproxy(dir: &TempDir, name: &str, text: &str) -> Result<Running, String> {
+    let cfg = dir.path(&format!("{name}.cfg"));
+    fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
+    let mut cmd = Command::new("haproxy");
+    cmd.arg("-f").arg(&cfg).arg("-db");
+    Running::spawn("haproxy", &mut cmd, &dir.path(&format!("{name}.out")))
+}
+
+/// Starts nginx in the foreground with a stream server on `frontend` that
+/// relays to `upstream` with `proxy_protocol on;` (a v1 header), and waits
+/// until it listens.
+pub fn start_nginx(
+    dir: &TempDir,
+    name: &str,
+    module: &str,
+    frontend: SocketAddr,
+    upstream: SocketAddr,
+) -> Result<Running, String> {
+    let cfg = dir.path(&format!("{name}.conf"));
+    let p = |suffix: &str| dir.path(&format!("{name}{suffix}")).display().to_string();
+    let text = format!(
+        "load_module {module};\nmaster_process off;\nworker_processes 1;\npid {};\n\
+         error_log {} info;\nevents {{ worker_connections 64; }}\nstream {{\n    \
+         log_format capture '$remote_addr:$remote_port $status $bytes_received';\n    \
+         access_log {} capture;\n    server {{\n        listen {}:{};\n        \
+         proxy_pass {};\n        proxy_protocol on;\n    }}\n}}\n",
+        p(".pid"),
+        p("-error.log"),
+        p("-access.log"),
+        host(frontend.ip()),
+        frontend.port(),
+        upstream,
+    );
+    fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
+    let mut cmd = Command::new("nginx");
+    cmd.arg("-p").arg(&dir.0).arg("-e").arg(p("-error.log")).arg("-c").arg(&cfg);
+    cmd.args(["-g", "daemon off;"]);
+    let mut proc = Running::spawn("nginx", &mut cmd, &dir.path(&format!("{name}.out")))?;
+    proc.wait_listening(frontend.port())?;
+    Ok(proc)
 }
