@@ -49,6 +49,13 @@ pub(crate) fn frame<T: Trust, E>(
     config: &Config<T>,
 ) -> Result<Framing, Error<E>> {
     let limit = config.limit().min(capacity);
+    if filled.is_empty() && limit > 0 {
+        // Before the first read there is nothing to frame.
+        return Ok(Framing::NeedMore);
+    }
+    if let Some(total) = whole_v2(filled, limit) {
+        return Ok(Framing::Header(total));
+    }
     let probe = match filled.first() {
         Some(b'\r') => filled.get(..proxy_hdr::v2::PREFIX_LEN).unwrap_or(filled),
         // Only a line that has the whole `PROXY ` signature is framed by its
@@ -89,10 +96,46 @@ pub(crate) fn frame<T: Trust, E>(
     }
 }
 
+/// The length of a v2 header that is already whole in `filled` and within
+/// `limit`, read off its signature and length field alone: the common case
+/// (the header arrives in one read) then costs one parse, in [`finish`],
+/// which still reports any rule the header breaks. Anything else takes the
+/// parser's path, so a bad prefix is reported before the body arrives.
+fn whole_v2(filled: &[u8], limit: usize) -> Option<usize> {
+    use proxy_hdr::v2::{PREFIX_LEN, SIGNATURE};
+    let (signature, rest): (&[u8; 12], _) = filled.split_first_chunk()?;
+    let (_version_family, rest): (&[u8; 2], _) = rest.split_first_chunk()?;
+    let length: &[u8; 2] = rest.first_chunk()?;
+    if *signature != SIGNATURE {
+        return None;
+    }
+    let total = PREFIX_LEN + usize::from(u16::from_be_bytes(*length));
+    (total <= limit && total <= filled.len()).then_some(total)
+}
+
 /// The end of the first CRLF in `window`, if any.
 fn crlf_end(window: &[u8]) -> Option<usize> {
-    let lf = window.iter().position(|&b| b == b'\n')?;
+    let lf = first_lf(window)?;
     (lf > 0 && window.get(lf - 1) == Some(&b'\r')).then_some(lf + 1)
+}
+
+/// The index of the first `\n`, eight bytes at a time (a v1 line is up to
+/// 107 bytes and this runs on every read of one).
+fn first_lf(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])) ^ LFS;
+        // Non-zero exactly when some byte of `word` is zero (a `\n` here).
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            return chunk.iter().position(|&b| b == b'\n').map(|i| offset + i);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == b'\n').map(|i| offset + i)
 }
 
 /// The stream ended after `received` bytes, before the header was framed.
@@ -148,4 +191,25 @@ pub(crate) fn finish<'b, T: Trust, E>(
     }
     crate::log::accepted(&header);
     Ok(Accepted { header: Some(header), header_len: len, leftover })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_lf;
+
+    #[test]
+    fn first_lf_agrees_with_a_plain_search() {
+        let mut line = [b'x'; 40];
+        assert_eq!(first_lf(&line), None);
+        for at in 0..line.len() {
+            line[at] = b'\n';
+            for start in 0..=at {
+                let want = line[start..].iter().position(|&b| b == b'\n');
+                assert_eq!(first_lf(&line[start..]), want, "lf at {at}, from {start}");
+            }
+            // Bytes next to '\n' in value must not look like it.
+            line[at] = if at % 2 == 0 { 0x0b } else { 0x8a };
+        }
+        assert_eq!(first_lf(&line), None);
+    }
 }
