@@ -18,7 +18,8 @@ static INPUTS: [&[u8]; 2] = [
 pub extern "C" fn _start() -> ! {
     let mut out = [0u8; 128];
     for input in INPUTS {
-        if let Ok(proxy_hdr::Status::Complete { header, len }) = proxy_hdr::parse(black_box(input)) {
+        if let Ok(proxy_hdr::Status::Complete { header, len }) = proxy_hdr::parse(black_box(input))
+        {
             let written = header.write(&mut out);
             let _ = black_box((header.source(), len, written, header.tlvs().iter().count()));
         }
