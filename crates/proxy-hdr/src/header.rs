@@ -60,15 +60,18 @@ impl<'a> Header<'a> {
     }
 
     /// The real client's address, when the header carries an IP address.
+    #[inline]
     pub fn source(&self) -> Option<SocketAddr> {
         self.ip_addresses().map(|(s, _)| s)
     }
 
     /// The address the client connected to, when the header carries one.
+    #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
         self.ip_addresses().map(|(_, d)| d)
     }
 
+    #[inline]
     fn ip_addresses(&self) -> Option<(SocketAddr, SocketAddr)> {
         match *self {
             Header::V1(v1::Header::Tcp4 { source, destination })

@@ -93,6 +93,11 @@ fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
     match input {
         [b'T', b'C', b'P', b'4', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp4)),
         [b'T', b'C', b'P', b'6', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp6)),
+        [b'U', b'N', b'K', b'N', b'O', b'W', b'N', rest @ ..]
+            if matches!(rest.first(), Some(b' ' | b'\r')) =>
+        {
+            return Ok((rest, Protocol::Unknown));
+        }
         _ => {}
     }
     let words: [(&[u8], Protocol); 3] =
@@ -120,7 +125,7 @@ fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
 /// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1),
 /// lone CRs included.
 fn rest_of_line(input: &[u8]) -> PResult<'_, ()> {
-    match input.windows(2).position(|w| w == b"\r\n") {
+    match input.windows(2).position(|w| matches!(w, [b'\r', b'\n'])) {
         Some(at) => Ok((input.get(at + 2..).unwrap_or_default(), ())),
         None => Err(incomplete()),
     }

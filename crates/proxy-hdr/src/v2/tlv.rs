@@ -183,6 +183,10 @@ impl<'a> Tlvs<'a> {
 
     /// Validates in one pass and says where CRC32C values are.
     pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, CrcFields), Error> {
+        if bytes.is_empty() {
+            // Most headers carry no TLVs: skip the loop's setup.
+            return Ok((Tlvs { bytes }, CrcFields::None));
+        }
         let mut crc = CrcFields::None;
         let mut rest = bytes;
         while !rest.is_empty() {
