@@ -1,10 +1,10 @@
 //! The blocking acceptor: `std::net::TcpStream` and `rustls::StreamOwned`.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
-use proxy_hdr_io::{Config, Trust, read_header_tcp};
+use proxy_hdr_io::{Config, Trust, read_header_std, read_header_tcp};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 use crate::{Error, Header, owned};
@@ -32,6 +32,29 @@ pub fn accept<T: Trust>(
 ) -> Result<Accepted<StreamOwned<ServerConnection, TcpStream>>, Error> {
     let mut buf = vec![0u8; config.max_header_len.max(512)];
     let accepted = read_header_tcp(&mut stream, &mut buf, config)?;
+    handshake(stream, &accepted, tls)
+}
+
+/// [`accept`] over any blocking stream (a unix socket behind a local proxy,
+/// an in-memory stream in tests and fuzzing). There is no peer address, so
+/// [`Config::trusted`] is not consulted, and no deadline: bound the stream's
+/// reads yourself.
+pub fn accept_from<S: Read + Write, T: Trust>(
+    mut stream: S,
+    tls: Arc<ServerConfig>,
+    config: &Config<T>,
+) -> Result<Accepted<StreamOwned<ServerConnection, S>>, Error> {
+    let mut buf = vec![0u8; config.max_header_len.max(512)];
+    let accepted = read_header_std(&mut stream, &mut buf, config)?;
+    handshake(stream, &accepted, tls)
+}
+
+/// The handshake after the header: the leftover first, then the stream.
+fn handshake<S: Read + Write>(
+    mut stream: S,
+    accepted: &proxy_hdr_io::Accepted<'_>,
+    tls: Arc<ServerConfig>,
+) -> Result<Accepted<StreamOwned<ServerConnection, S>>, Error> {
     let header = owned(accepted.header.as_ref())?;
     let mut conn = ServerConnection::new(tls).map_err(Error::Tls)?;
     feed(&mut conn, accepted.leftover)?;

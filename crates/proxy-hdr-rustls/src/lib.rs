@@ -11,7 +11,7 @@ mod error;
 #[cfg(feature = "tokio")]
 mod tokio_acceptor;
 
-pub use blocking::{Accepted, accept};
+pub use blocking::{Accepted, accept, accept_from};
 pub use error::Error;
 #[cfg(feature = "tokio")]
 pub use tokio_acceptor::{ProxyTlsAcceptor, ReplayStream, TlsAccepted, accept_lazy};
