@@ -10,6 +10,8 @@
 
 pub mod crc32c;
 mod error;
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
 mod header;
 mod owned;
 mod parser;
