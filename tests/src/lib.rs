@@ -31,6 +31,8 @@
 #[doc = include_str!("../../README.md")]
 pub struct Readme;
 
+pub mod fuzz;
+
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};

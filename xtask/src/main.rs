@@ -2,6 +2,7 @@
 
 mod capture;
 mod conformance;
+mod fuzz;
 mod interop;
 mod nostd;
 mod senders;
@@ -14,6 +15,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   conformance [--vectors DIR]...  run the conformance vectors (tests/vectors and any DIR)
   capture                         record real PROXY headers from HAProxy, nginx and curl into tests/vectors/captures
+  fuzz [--seconds N] [TARGET]...  run the cargo-fuzz targets (default: all, 60 s each)
   interop [FILTER]...             run whoami against real curl, HAProxy and nginx senders on loopback
   nostd                           build the core for a bare-metal target (host fallback) and print its code size";
 
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("conformance") => conformance::run(rest),
         Some("capture") => capture::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("interop") => interop::run(rest),
         Some("nostd") => nostd::run(rest),
         _ => {
