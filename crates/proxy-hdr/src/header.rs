@@ -7,6 +7,7 @@ use crate::{WriteError, v1, v2};
 
 /// The protocol version of a header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Version {
     /// The text line (§2.1).
     V1,
@@ -16,6 +17,7 @@ pub enum Version {
 
 /// What the connection is, per the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Command {
     /// The proxy opened the connection itself (e.g. a health check): use the
     /// socket's addresses.

@@ -8,6 +8,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+// `arbitrary`'s derive expands to `std` items; the feature is for fuzzing only.
+#[cfg(feature = "arbitrary")]
+extern crate std;
+
 pub mod crc32c;
 mod error;
 #[cfg(feature = "arbitrary")]

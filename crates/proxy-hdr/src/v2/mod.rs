@@ -35,6 +35,7 @@ pub const UNIX_ADDR_LEN: usize = 108;
 
 /// The address family, high nibble of byte 14.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Family {
     /// AF_UNSPEC: no address block.
     Unspec,
@@ -79,6 +80,7 @@ impl Family {
 
 /// The transport protocol, low nibble of byte 14.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Protocol {
     /// Unknown or unspecified: addresses, if any, are not reported.
     Unspec,

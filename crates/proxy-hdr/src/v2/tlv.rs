@@ -204,6 +204,21 @@ impl<'a> Tlvs<'a> {
         Ok((Tlvs { bytes }, crc))
     }
 
+    /// The whole TLVs at the start of `bytes` that pass validation, up to
+    /// the first one that does not: fuzzers get valid lists of any shape
+    /// from raw bytes, without an allocation to build them in.
+    #[cfg(feature = "arbitrary")]
+    pub(crate) fn valid_prefix(bytes: &'a [u8]) -> Self {
+        let mut rest = bytes;
+        while let Ok((tlv, after)) = frame(rest, Error::V2TlvTrailingBytes, Error::V2TlvTruncated) {
+            if check_value(tlv).is_err() {
+                break;
+            }
+            rest = after;
+        }
+        Tlvs { bytes: bytes.get(..bytes.len() - rest.len()).unwrap_or_default() }
+    }
+
     /// Bytes copied from a `Tlvs` that was validated (owned headers).
     pub(crate) const fn trusted(bytes: &'a [u8]) -> Self {
         Tlvs { bytes }
