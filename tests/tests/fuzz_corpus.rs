@@ -5,11 +5,25 @@
 use std::fs;
 use std::path::Path;
 
-use conformance::fuzz::TARGETS;
+use conformance::fuzz::{Difference, TARGETS, ppp_difference};
+
+fn corpus() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
+}
+
+/// A folder for a renamed or removed target would silently never run.
+#[test]
+fn every_corpus_folder_is_a_target() {
+    for entry in fs::read_dir(corpus()).expect("fuzz/corpus") {
+        let name = entry.expect("a directory entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(TARGETS.iter().any(|(t, _)| *t == name), "fuzz/corpus/{name} is not a target");
+    }
+}
 
 #[test]
 fn every_committed_seed_keeps_its_target_invariants() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let corpus = corpus();
     for (target, check) in TARGETS {
         let dir = corpus.join(target);
         let mut seeds: Vec<_> = fs::read_dir(&dir)
@@ -23,5 +37,19 @@ fn every_committed_seed_keeps_its_target_invariants() {
             let outcome = std::panic::catch_unwind(|| check(&data));
             assert!(outcome.is_ok(), "{target}: seed {} broke an invariant", seed.display());
         }
+    }
+}
+
+/// Each deliberate difference from ppp has a committed seed that shows it,
+/// so the list stays honest: a difference that no longer happens fails here.
+#[test]
+fn every_documented_ppp_difference_has_a_seed() {
+    let dir = corpus().join("differential");
+    let shown: Vec<Difference> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| ppp_difference(&fs::read(entry.expect("an entry").path()).ok()?))
+        .collect();
+    for difference in Difference::ALL {
+        assert!(shown.contains(&difference), "no differential seed shows {difference:?}");
     }
 }
