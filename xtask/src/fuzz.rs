@@ -1,15 +1,18 @@
-//! `cargo xtask fuzz [--seconds N] [TARGET]...`: runs the cargo-fuzz targets
-//! in `fuzz/` (default: all, 60 s each) and prints, per target, libFuzzer's
-//! runs, exec/s, coverage, features, corpus size and any crash.
+//! `cargo xtask fuzz [--seconds N] [--coverage] [TARGET]...`: runs the
+//! cargo-fuzz targets in `fuzz/` (default: all, 60 s each) and prints, per
+//! target, libFuzzer's runs, exec/s, coverage, features, corpus size and any
+//! crash; the last line counts the targets that passed and failed.
 //!
 //! Installs cargo-fuzz when missing. Uses nightly (AddressSanitizer) when a
 //! nightly toolchain is installed, else stable with `-s none` (the crates
 //! forbid `unsafe`, so the sanitizer matters less than the speed). Every
 //! conformance vector is exported as a seed into `fuzz/corpus-generated/`,
 //! where new corpus entries go too; `fuzz/corpus/` holds the committed seeds.
+//! `--coverage` then prints llvm-cov's line coverage of the corpus, when the
+//! toolchain has `llvm-tools-preview`.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use conformance::fuzz::TARGETS;
@@ -18,6 +21,7 @@ const V1_PREFIX: &[u8] = b"PROXY ";
 
 pub fn run(args: &[String]) -> Result<bool, String> {
     let mut seconds = 60u64;
+    let mut coverage = false;
     let mut chosen = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -26,6 +30,7 @@ pub fn run(args: &[String]) -> Result<bool, String> {
                 let value = rest.next().ok_or("--seconds needs a value")?;
                 seconds = value.parse().map_err(|e| format!("--seconds {value}: {e}"))?;
             }
+            "--coverage" => coverage = true,
             name if TARGETS.iter().any(|(t, _)| *t == name) => chosen.push(name.to_string()),
             other => return Err(format!("unknown fuzz target or option {other:?}")),
         }
@@ -39,57 +44,90 @@ pub fn run(args: &[String]) -> Result<bool, String> {
     let toolchain = toolchain();
     println!("fuzz: toolchain {toolchain}, {seconds} s per target");
     let seeds = export_vectors(&root, &fuzz)?;
-    println!("fuzz: {seeds} conformance vectors exported as seeds");
+    println!("fuzz: {seeds} conformance vectors exported as seeds into fuzz/corpus-generated");
 
     let (mut passed, mut failed) = (0, 0);
     for target in &chosen {
-        let generated = fuzz.join("corpus-generated").join(target);
-        fs::create_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
-        let mut cmd = Command::new("cargo");
-        cmd.arg(format!("+{toolchain}")).args(["fuzz", "run"]);
-        if toolchain != "nightly" {
-            cmd.args(["-s", "none"]);
-        }
-        cmd.arg(target)
-            .arg(&generated)
-            .arg(fuzz.join("corpus").join(target))
-            .arg("--")
-            .arg(format!("-dict={}", fuzz.join("dict").display()))
-            .arg(format!("-max_total_time={seconds}"))
-            .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
-            .current_dir(&root)
-            .env_remove("CARGO")
-            .env_remove("RUSTUP_TOOLCHAIN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let out = cmd.output().map_err(|e| format!("running cargo fuzz: {e}"))?;
-        let log = String::from_utf8_lossy(&out.stderr).into_owned()
-            + &String::from_utf8_lossy(&out.stdout);
-        let stats = Stats::read(&log);
-        let crashes: Vec<&str> =
-            log.lines().filter_map(|l| l.split("Test unit written to ").nth(1)).collect();
-        let ok = out.status.success() && crashes.is_empty() && stats.runs.is_some();
-        let line = format!(
-            "runs {}, exec/s {}, cov {}, ft {}, corpus {}, crashes {}",
-            stats.runs.as_deref().unwrap_or("?"),
-            stats.exec_per_sec.as_deref().unwrap_or("?"),
-            stats.cov.as_deref().unwrap_or("?"),
-            stats.ft.as_deref().unwrap_or("?"),
-            stats.corpus.as_deref().unwrap_or("?"),
-            if crashes.is_empty() { "none".to_string() } else { crashes.join(" ") },
-        );
-        if ok {
+        if run_target(&root, &fuzz, toolchain, target, seconds)? {
             passed += 1;
-            println!("fuzz {target}: ok ({line})");
         } else {
             failed += 1;
-            let tail: Vec<&str> = log.lines().rev().take(25).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            println!("fuzz {target}: FAILED ({line}; {})\n{}", out.status, tail.join("\n"));
+        }
+    }
+    if coverage {
+        for target in &chosen {
+            report_coverage(&root, &fuzz, toolchain, target)?;
         }
     }
     println!("fuzz: {passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// The corpus directories of a target: generated first, so libFuzzer writes
+/// new entries there and the committed seeds stay as they are.
+fn corpus_dirs(fuzz: &Path, target: &str) -> Result<[PathBuf; 2], String> {
+    let generated = fuzz.join("corpus-generated").join(target);
+    fs::create_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
+    Ok([generated, fuzz.join("corpus").join(target)])
+}
+
+/// `cargo +TOOLCHAIN fuzz SUBCOMMAND`, run from the repository root by the
+/// rustup proxy, so the toolchain choice is not overridden by ours.
+fn cargo_fuzz(root: &Path, toolchain: &str, subcommand: &str) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.arg(format!("+{toolchain}"))
+        .args(["fuzz", subcommand])
+        .current_dir(root)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN");
+    cmd
+}
+
+/// Fuzzes one target and prints its line; `Ok(false)` when it failed.
+fn run_target(
+    root: &Path,
+    fuzz: &Path,
+    toolchain: &str,
+    target: &str,
+    seconds: u64,
+) -> Result<bool, String> {
+    let mut cmd = cargo_fuzz(root, toolchain, "run");
+    if toolchain != "nightly" {
+        cmd.args(["-s", "none"]);
+    }
+    cmd.arg(target)
+        .args(corpus_dirs(fuzz, target)?)
+        .arg("--")
+        .arg(format!("-dict={}", fuzz.join("dict").display()))
+        .arg(format!("-max_total_time={seconds}"))
+        .args(["-print_final_stats=1", "-rss_limit_mb=2048", "-timeout=10"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = cmd.output().map_err(|e| format!("running cargo fuzz: {e}"))?;
+    let log =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let stats = Stats::read(&log);
+    let crashes: Vec<&str> =
+        log.lines().filter_map(|l| l.split("Test unit written to ").nth(1)).collect();
+    let ok = out.status.success() && crashes.is_empty() && stats.runs.is_some();
+    let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    let line = format!(
+        "runs {}, exec/s {}, cov {}, ft {}, corpus {}, crashes {}",
+        field(&stats.runs),
+        field(&stats.exec_per_sec),
+        field(&stats.cov),
+        field(&stats.ft),
+        field(&stats.corpus),
+        if crashes.is_empty() { "none".to_string() } else { crashes.join(" ") },
+    );
+    if ok {
+        println!("fuzz {target}: ok ({line})");
+    } else {
+        let tail: Vec<&str> = log.lines().rev().take(25).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        println!("fuzz {target}: FAILED ({line}; {})\n{}", out.status, tail.join("\n"));
+    }
+    Ok(ok)
 }
 
 /// What libFuzzer reports at the end of a run.
@@ -160,12 +198,16 @@ fn toolchain() -> &'static str {
     }
 }
 
+/// Read sizes for the exported `driver_chunked` seeds: single bytes, odd
+/// sizes and one large read, so a header is split in every way early on.
+const READ_SIZES: [u8; 16] = [1, 7, 1, 3, 2, 16, 5, 1, 255, 2, 9, 1, 4, 33, 1, 2];
+
 /// Writes every conformance vector's input as a seed for the byte-level
-/// targets (the v1/v2 targets get the bytes after their signature).
+/// targets: as is, after the v1 or v2 signature for `parse_v1`/`parse_v2`,
+/// and behind a policy byte and [`READ_SIZES`] for `driver_chunked`.
 fn export_vectors(root: &Path, fuzz: &Path) -> Result<usize, String> {
     let files = conformance::vector_files(&root.join("tests/vectors"))?;
-    let mut count = 0;
-    for path in &files {
+    for (i, path) in files.iter().enumerate() {
         let vector = conformance::Vector::load(path)?;
         let input = vector.input.as_slice();
         let put = |target: &str, bytes: &[u8]| -> Result<(), String> {
@@ -177,14 +219,109 @@ fn export_vectors(root: &Path, fuzz: &Path) -> Result<usize, String> {
         for target in ["parse_any", "differential", "rustls_accept"] {
             put(target, input)?;
         }
-        put("driver_chunked", &[&[1u8, 7, 1, 3][..], &[2; 12], input].concat())?;
+        // Require, Optional and Ignore in turn.
+        let policy = (i % 3) as u8;
+        put("driver_chunked", &[&[policy][..], &READ_SIZES, input].concat())?;
         if let Some(rest) = input.strip_prefix(V1_PREFIX) {
             put("parse_v1", rest)?;
         }
         if let Some(rest) = input.strip_prefix(&proxy_hdr::v2::SIGNATURE[..]) {
             put("parse_v2", rest)?;
         }
-        count += 1;
     }
-    Ok(count)
+    Ok(files.len())
+}
+
+/// Replays the corpus of `target` with coverage instrumentation and prints
+/// llvm-cov's summary of the workspace's own sources. Skipped, with a
+/// message, when the toolchain lacks `llvm-tools-preview`.
+fn report_coverage(root: &Path, fuzz: &Path, toolchain: &str, target: &str) -> Result<(), String> {
+    let Some(llvm_cov) = llvm_tool(toolchain, "llvm-cov") else {
+        println!(
+            "fuzz {target}: coverage skipped (rustup component add llvm-tools-preview \
+             --toolchain {toolchain})"
+        );
+        return Ok(());
+    };
+    // Its own directory: not the workspace's target, and apart from the
+    // libFuzzer builds, whose flags differ.
+    let target_dir = fuzz.join("target").join("coverage");
+    let out = cargo_fuzz(root, toolchain, "coverage")
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .arg(target)
+        .args(corpus_dirs(fuzz, target)?)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("running cargo fuzz coverage: {e}"))?;
+    if !out.status.success() {
+        let log = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = log.lines().rev().take(10).collect();
+        println!(
+            "fuzz {target}: coverage FAILED\n{}",
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+        return Ok(());
+    }
+    let host = host_triple(toolchain).ok_or("rustc -vV gave no host triple")?;
+    let binary = target_dir.join(&host).join("release").join(target);
+    let profile = fuzz.join("coverage").join(target).join("coverage.profdata");
+    let profile = format!("-instr-profile={}", profile.display());
+    // The core alone (every target runs it), then all of the workspace's
+    // crates the target links.
+    for (what, sources) in [("core", "crates/proxy-hdr/src"), ("crates", "crates")] {
+        let report = Command::new(&llvm_cov)
+            .arg("report")
+            .arg(&binary)
+            .arg(&profile)
+            .arg(root.join(sources))
+            .output()
+            .map_err(|e| format!("running llvm-cov: {e}"))?;
+        let text = String::from_utf8_lossy(&report.stdout);
+        // TOTAL regions missed cover% functions missed executed% lines missed cover% ...
+        let total: Vec<&str> = text
+            .lines()
+            .find(|l| l.starts_with("TOTAL"))
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        match (total.get(3), total.get(6), total.get(9)) {
+            (Some(regions), Some(functions), Some(lines)) => println!(
+                "fuzz {target}: coverage of {sources}: regions {regions}, functions {functions}, \
+                 lines {lines}"
+            ),
+            _ => println!(
+                "fuzz {target}: llvm-cov gave no summary of {what} ({}): {}",
+                report.status,
+                String::from_utf8_lossy(&report.stderr).trim()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// A tool from `llvm-tools-preview` in the toolchain's sysroot.
+fn llvm_tool(toolchain: &str, name: &str) -> Option<PathBuf> {
+    let out = Command::new("rustc")
+        .arg(format!("+{toolchain}"))
+        .args(["--print", "sysroot"])
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .ok()?;
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let tool = sysroot.join("lib/rustlib").join(host_triple(toolchain)?).join("bin").join(name);
+    tool.exists().then_some(tool)
+}
+
+fn host_triple(toolchain: &str) -> Option<String> {
+    let out = Command::new("rustc")
+        .arg(format!("+{toolchain}"))
+        .arg("-vV")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(String::from)
 }

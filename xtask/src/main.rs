@@ -15,7 +15,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   conformance [--vectors DIR]...  run the conformance vectors (tests/vectors and any DIR)
   capture                         record real PROXY headers from HAProxy, nginx and curl into tests/vectors/captures
-  fuzz [--seconds N] [TARGET]...  run the cargo-fuzz targets (default: all, 60 s each)
+  fuzz [--seconds N] [--coverage] [TARGET]...
+                                  run the cargo-fuzz targets (default: all, 60 s each)
   interop [FILTER]...             run whoami against real curl, HAProxy and nginx senders on loopback
   nostd                           build the core for a bare-metal target (host fallback) and print its code size";
 
