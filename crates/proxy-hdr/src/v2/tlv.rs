@@ -102,6 +102,7 @@ impl<'a> Tlv<'a> {
 
 /// Splits one TLV off the front of `input`: a type byte, a big-endian
 /// length and that many value bytes.
+#[inline(always)]
 fn frame(input: &[u8], trailing: Error, truncated: Error) -> Result<(Tlv<'_>, &[u8]), Error> {
     let [kind, hi, lo, rest @ ..] = input else {
         return Err(trailing);
@@ -114,8 +115,26 @@ fn frame(input: &[u8], trailing: Error, truncated: Error) -> Result<(Tlv<'_>, &[
 /// Text as the spec requires it: ASCII is checked with a fast scan, other
 /// bytes must be valid UTF-8.
 pub(crate) fn is_text(bytes: &[u8]) -> bool {
-    // A branch-free OR over the (short) value beats `is_ascii`'s setup.
-    bytes.iter().fold(0, |acc, b| acc | b) < 0x80 || core::str::from_utf8(bytes).is_ok()
+    is_ascii(bytes) || core::str::from_utf8(bytes).is_ok()
+}
+
+/// Word-at-a-time ASCII check for short values: whole 8-byte words OR-ed
+/// together, the tail as one more (overlapping) word, so no byte loop runs
+/// for values of 4 bytes or more. `is_ascii` spends longer on alignment.
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |w: &[u8]| w.try_into().map_or(HIGH, u64::from_ne_bytes);
+    let half = |w: &[u8]| w.try_into().map_or(HIGH, |w| u64::from(u32::from_ne_bytes(w)));
+    let len = bytes.len();
+    let high = match len {
+        8.. => {
+            let tail = bytes.get(len - 8..).map_or(HIGH, word);
+            bytes.chunks_exact(8).map(word).fold(tail, |acc, w| acc | w)
+        }
+        4.. => bytes.get(..4).map_or(HIGH, half) | bytes.get(len - 4..).map_or(HIGH, half),
+        _ => bytes.iter().fold(0, |acc, &b| acc | u64::from(b)),
+    };
+    high & HIGH == 0
 }
 
 /// Where the CRC32C values of a TLV sequence are, found while validating.
@@ -142,6 +161,7 @@ impl<'a> TlvIter<'a> {
     }
 
     /// The next TLV and the offset of its value within the iterated bytes.
+    #[inline]
     fn next_at(&mut self) -> Option<(Tlv<'a>, usize)> {
         // Framing was checked at parse time: a failure here means the end.
         let (tlv, rest) =
@@ -156,6 +176,7 @@ impl<'a> TlvIter<'a> {
 impl<'a> Iterator for TlvIter<'a> {
     type Item = Tlv<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Tlv<'a>> {
         self.next_at().map(|(tlv, _)| tlv)
     }
@@ -182,11 +203,16 @@ impl<'a> Tlvs<'a> {
     }
 
     /// Validates in one pass and says where CRC32C values are.
+    #[inline]
     pub(crate) fn validate(bytes: &'a [u8]) -> Result<(Self, CrcFields), Error> {
         if bytes.is_empty() {
-            // Most headers carry no TLVs: skip the loop's setup.
+            // Most headers carry no TLVs: not even a call.
             return Ok((Tlvs { bytes }, CrcFields::None));
         }
+        Self::validate_list(bytes)
+    }
+
+    fn validate_list(bytes: &'a [u8]) -> Result<(Self, CrcFields), Error> {
         let mut crc = CrcFields::None;
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -485,5 +511,26 @@ impl<'b> TlvWriter<'b> {
         let TlvWriter { buf, len } = self;
         let bytes: &'b [u8] = buf;
         Tlvs::new(bytes.get(..len).unwrap_or_default()).map_err(WriteError::InvalidTlv)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time check agrees with `<[u8]>::is_ascii` at every
+    /// length around the word sizes, with a high bit at every position.
+    #[test]
+    fn ascii_check_agrees_with_core_at_every_length_and_position() {
+        let text = [b'a'; 40];
+        for len in 0..text.len() {
+            assert!(is_ascii(&text[..len]), "len {len}");
+            for at in 0..len {
+                let mut bytes = text;
+                bytes[at] = 0x80 | (at as u8);
+                assert!(!is_ascii(&bytes[..len]), "len {len}, high bit at {at}");
+            }
+        }
+        assert!(is_text("caf\u{e9}".as_bytes()) && !is_text(b"caf\xe9"));
     }
 }
