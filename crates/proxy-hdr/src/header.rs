@@ -64,26 +64,33 @@ impl<'a> Header<'a> {
     /// The real client's address, when the header carries an IP address.
     #[inline]
     pub fn source(&self) -> Option<SocketAddr> {
-        self.ip_addresses().map(|(s, _)| s)
+        // One field read per variant: building both addresses and dropping
+        // one costs more than the parse of a small header.
+        match self {
+            Header::V1(v1::Header::Tcp4 { source, .. })
+            | Header::V2(v2::Header { addresses: Addresses::Inet { source, .. }, .. }) => {
+                Some(SocketAddr::V4(*source))
+            }
+            Header::V1(v1::Header::Tcp6 { source, .. })
+            | Header::V2(v2::Header { addresses: Addresses::Inet6 { source, .. }, .. }) => {
+                Some(SocketAddr::V6(*source))
+            }
+            _ => None,
+        }
     }
 
     /// The address the client connected to, when the header carries one.
     #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
-        self.ip_addresses().map(|(_, d)| d)
-    }
-
-    #[inline]
-    fn ip_addresses(&self) -> Option<(SocketAddr, SocketAddr)> {
-        match *self {
-            Header::V1(v1::Header::Tcp4 { source, destination })
-            | Header::V2(v2::Header {
-                addresses: Addresses::Inet { source, destination }, ..
-            }) => Some((source.into(), destination.into())),
-            Header::V1(v1::Header::Tcp6 { source, destination })
-            | Header::V2(v2::Header {
-                addresses: Addresses::Inet6 { source, destination }, ..
-            }) => Some((source.into(), destination.into())),
+        match self {
+            Header::V1(v1::Header::Tcp4 { destination, .. })
+            | Header::V2(v2::Header { addresses: Addresses::Inet { destination, .. }, .. }) => {
+                Some(SocketAddr::V4(*destination))
+            }
+            Header::V1(v1::Header::Tcp6 { destination, .. })
+            | Header::V2(v2::Header { addresses: Addresses::Inet6 { destination, .. }, .. }) => {
+                Some(SocketAddr::V6(*destination))
+            }
             _ => None,
         }
     }

@@ -69,11 +69,12 @@ impl<H> Status<H> {
 /// The version is decided by the first byte: `P` starts a v1 line, `\r` the
 /// v2 signature, anything else is [`Error::NotProxy`]. A strict prefix of
 /// either signature is [`Status::Incomplete`].
+#[inline]
 pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
     match buf.first() {
         None => Ok(Status::Incomplete { needed: NonZeroUsize::new(v1::MIN_LEN) }),
-        Some(b'P') => v1::parse(buf).map(|s| s.map(Header::V1)),
-        Some(b'\r') => v2::parse(buf).map(|s| s.map(Header::V2)),
+        Some(b'P') => v1::parse_into(buf, Header::V1),
+        Some(b'\r') => v2::parse_into(buf, Header::V2),
         Some(_) => Err(Error::NotProxy),
     }
 }

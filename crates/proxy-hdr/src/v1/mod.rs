@@ -41,10 +41,23 @@ pub enum Header {
 ///
 /// Only the first [`MAX_LEN`] bytes are ever examined. A line that needs
 /// more is [`Error::V1LineTooLong`]; a shorter valid prefix is incomplete.
+#[inline]
 pub fn parse(buf: &[u8]) -> Result<Status<Header>, Error> {
+    parse_into(buf, |header| header)
+}
+
+/// [`parse`], with the header wrapped by `wrap` where it is built (see
+/// `v2::parse_into`).
+#[inline(always)]
+pub(crate) fn parse_into<H>(
+    buf: &[u8],
+    wrap: impl FnOnce(Header) -> H,
+) -> Result<Status<H>, Error> {
     let window = buf.get(..MAX_LEN).unwrap_or(buf);
     match line(window) {
-        Ok((rest, header)) => Ok(Status::Complete { header, len: window.len() - rest.len() }),
+        Ok((rest, header)) => {
+            Ok(Status::Complete { header: wrap(header), len: window.len() - rest.len() })
+        }
         Err(nom::Err::Incomplete(_)) if window.len() == MAX_LEN => Err(Error::V1LineTooLong),
         Err(nom::Err::Incomplete(_)) => {
             Ok(Status::Incomplete { needed: NonZeroUsize::new(MIN_LEN.saturating_sub(buf.len())) })

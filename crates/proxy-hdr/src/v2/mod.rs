@@ -323,7 +323,19 @@ fn checksum(header: &[u8], tlv_start: usize, tlvs: Tlvs<'_>) -> Option<u32> {
 }
 
 /// Parses a v2 header at the start of `buf`.
+#[inline]
 pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
+    parse_into(buf, |header| header)
+}
+
+/// [`parse`], with the header wrapped by `wrap` where it is built: the
+/// version-independent [`crate::parse`] gets its `Header::V2` without a
+/// second copy of the whole value (a copy costs more than the parse).
+#[inline(always)]
+pub(crate) fn parse_into<'a, H>(
+    buf: &'a [u8],
+    wrap: impl FnOnce(Header<'a>) -> H,
+) -> Result<Status<H>, Error> {
     let incomplete = |have: usize, want: usize| Status::Incomplete {
         needed: NonZeroUsize::new(want.saturating_sub(have)),
     };
@@ -338,42 +350,81 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
     };
     let body = header.get(PREFIX_LEN..).unwrap_or_default();
     let parsed = body_fields(header, body, command, family, protocol)?;
-    Ok(Status::Complete { header: parsed, len })
+    Ok(Status::Complete { header: wrap(parsed), len })
 }
 
+/// The decoded 16-byte prefix: command, family, protocol, body length.
+type Prefix = (Command, Family, Protocol, u16);
+
 /// The 16-byte prefix, each byte checked as soon as it is there.
-fn prefix(input: &[u8]) -> PResult<'_, (Command, Family, Protocol, u16)> {
+#[inline]
+fn prefix(input: &[u8]) -> PResult<'_, Prefix> {
+    // The usual case, the whole prefix at hand: decode it as one array,
+    // with the same checks in the same order as the streaming path below.
+    if let Some((&[.., vc, fp, l0, l1], rest)) = input.split_first_chunk::<PREFIX_LEN>() {
+        if input.get(..SIGNATURE.len()) != Some(&SIGNATURE[..]) {
+            return Err(nom::Err::Error(Fail(Error::NotProxy)));
+        }
+        let fields = version_command(vc)
+            .and_then(|command| family_protocol(command, fp))
+            .and_then(|(c, f, p)| {
+                body_len(c, f, u16::from_be_bytes([l0, l1])).map(|l| (c, f, p, l))
+            })
+            .map_err(crate::parser::fail)?;
+        return Ok((rest, fields));
+    }
+    prefix_streaming(input)
+}
+
+/// The prefix when fewer than 16 bytes are at hand: nom's streaming parsers,
+/// so a bad byte is reported as soon as it arrives.
+#[cold]
+#[inline(never)]
+fn prefix_streaming(input: &[u8]) -> PResult<'_, Prefix> {
     use nom::number::streaming::{be_u8, be_u16 as be_u16_streaming};
 
     let (input, _) = signature(input, &SIGNATURE)?;
-    let (input, version_command) = be_u8(input)?;
-    if version_command >> 4 != 2 {
-        return Err(crate::parser::fail(Error::V2UnsupportedVersion));
-    }
-    let command = match version_command & 0x0f {
-        0 => Command::Local,
-        1 => Command::Proxy,
-        _ => return Err(crate::parser::fail(Error::V2UnknownCommand)),
-    };
-    let (input, family_protocol) = be_u8(input)?;
-    let (family, protocol) = match (
-        Family::from_nibble(family_protocol >> 4),
-        Protocol::from_nibble(family_protocol & 0x0f),
-        command,
-    ) {
-        (Some(f), Some(p), _) => (f, p),
-        // §2.2: a LOCAL receiver discards the protocol block, family included.
-        (_, _, Command::Local) => (Family::Unspec, Protocol::Unspec),
-        (None, _, Command::Proxy) => return Err(crate::parser::fail(Error::V2UnknownFamily)),
-        (_, None, Command::Proxy) => return Err(crate::parser::fail(Error::V2UnknownProtocol)),
-    };
-    let (input, body_len) = be_u16_streaming(input)?;
-    if matches!(command, Command::Proxy) && usize::from(body_len) < family.address_len() {
-        return Err(crate::parser::fail(Error::V2AddressBlockTooShort));
-    }
-    Ok((input, (command, family, protocol, body_len)))
+    let (input, vc) = be_u8(input)?;
+    let command = version_command(vc).map_err(crate::parser::fail)?;
+    let (input, fp) = be_u8(input)?;
+    let (command, family, protocol) = family_protocol(command, fp).map_err(crate::parser::fail)?;
+    let (input, len) = be_u16_streaming(input)?;
+    let len = body_len(command, family, len).map_err(crate::parser::fail)?;
+    Ok((input, (command, family, protocol, len)))
 }
 
+/// Byte 13: version 2, command LOCAL or PROXY.
+fn version_command(byte: u8) -> Result<Command, Error> {
+    if byte >> 4 != 2 {
+        return Err(Error::V2UnsupportedVersion);
+    }
+    match byte & 0x0f {
+        0 => Ok(Command::Local),
+        1 => Ok(Command::Proxy),
+        _ => Err(Error::V2UnknownCommand),
+    }
+}
+
+/// Byte 14: family and protocol nibbles.
+fn family_protocol(command: Command, byte: u8) -> Result<(Command, Family, Protocol), Error> {
+    match (Family::from_nibble(byte >> 4), Protocol::from_nibble(byte & 0x0f), command) {
+        (Some(f), Some(p), _) => Ok((command, f, p)),
+        // §2.2: a LOCAL receiver discards the protocol block, family included.
+        (_, _, Command::Local) => Ok((command, Family::Unspec, Protocol::Unspec)),
+        (None, _, Command::Proxy) => Err(Error::V2UnknownFamily),
+        (_, None, Command::Proxy) => Err(Error::V2UnknownProtocol),
+    }
+}
+
+/// Bytes 15-16: the body length, at least the address block under PROXY.
+fn body_len(command: Command, family: Family, len: u16) -> Result<u16, Error> {
+    if matches!(command, Command::Proxy) && usize::from(len) < family.address_len() {
+        return Err(Error::V2AddressBlockTooShort);
+    }
+    Ok(len)
+}
+
+#[inline(always)]
 fn body_fields<'a>(
     header: &'a [u8],
     body: &'a [u8],
@@ -410,6 +461,7 @@ fn body_fields<'a>(
 }
 
 /// Decodes an address block whose length `prefix` already checked.
+#[inline(always)]
 fn addresses(block: &[u8], family: Family) -> Addresses<'_> {
     let port = |b: [u8; 2]| u16::from_be_bytes(b);
     match family {
