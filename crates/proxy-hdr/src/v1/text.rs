@@ -66,24 +66,37 @@ pub(crate) fn port(input: &[u8]) -> Scan<u16> {
 }
 
 /// A dotted quad: exactly four parts 0..=255 without leading zeros.
+#[inline]
 pub(crate) fn ipv4(input: &[u8]) -> Scan<Ipv4Addr> {
+    // The usual case: a whole quad's worth of bytes (15, and the byte after
+    // it) is there, so every read is in bounds by construction.
+    match input.first_chunk::<16>() {
+        Some(window) => dotted_quad(|pos| byte(window, pos & 15)),
+        None => dotted_quad(|pos| byte(input, pos)),
+    }
+}
+
+/// The dotted-quad scanner over a byte source; it never reads past offset
+/// 15 (four 3-digit parts, three dots, then the byte that ends them).
+#[inline(always)]
+fn dotted_quad(byte: impl Fn(usize) -> Result<u8, Stop>) -> Scan<Ipv4Addr> {
     let mut addr: u32 = 0;
     let mut pos = 0;
     for part in 0..4 {
         if part > 0 {
-            if byte(input, pos)? != b'.' {
+            if byte(pos)? != b'.' {
                 return Err(Stop::At(pos));
             }
             pos += 1;
         }
-        let mut value = digit(byte(input, pos)?);
+        let mut value = digit(byte(pos)?);
         if value > 9 {
             return Err(Stop::At(pos));
         }
         pos += 1;
         // Up to two more digits; a fourth is left for the caller to trip on.
         for _ in 0..2 {
-            let d = digit(byte(input, pos)?);
+            let d = digit(byte(pos)?);
             if d > 9 {
                 break;
             }
