@@ -43,6 +43,7 @@ pub struct Accepted<'b> {
 /// length beyond the limit is refused before the body is read. A v1 line is
 /// framed by its CRLF; until one arrives the parser runs on what is there, so
 /// a bad byte is reported at once, not after the line ends.
+#[inline]
 pub(crate) fn frame<T: Trust, E>(
     filled: &[u8],
     capacity: usize,
@@ -101,6 +102,7 @@ pub(crate) fn frame<T: Trust, E>(
 /// (the header arrives in one read) then costs one parse, in [`finish`],
 /// which still reports any rule the header breaks. Anything else takes the
 /// parser's path, so a bad prefix is reported before the body arrives.
+#[inline]
 fn whole_v2(filled: &[u8], limit: usize) -> Option<usize> {
     use proxy_hdr::v2::{PREFIX_LEN, SIGNATURE};
     let (signature, rest): (&[u8; 12], _) = filled.split_first_chunk()?;
