@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use proxy_hdr_bench::{CONTENDERS, check, inputs};
 
 fn parse(c: &mut Criterion) {
@@ -32,12 +32,25 @@ fn parse(c: &mut Criterion) {
     }
 }
 
+/// The CRC32C alone over the TLV-rich input's header (the part of its
+/// parse only proxy-hdr does), with its throughput.
+fn crc32c(c: &mut Criterion) {
+    let input = inputs().into_iter().find(|i| i.name == "v2_tcp6_tlvs_crc").expect("the input");
+    let header = &input.bytes[..input.header_len];
+    let mut group = c.benchmark_group("crc32c");
+    group.throughput(Throughput::Bytes(header.len() as u64));
+    group.bench_function(format!("{}_bytes", header.len()), |b| {
+        b.iter(|| proxy_hdr::crc32c::checksum(black_box(header)))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(2))
         .sample_size(50);
-    targets = parse
+    targets = parse, crc32c
 }
 criterion_main!(benches);
