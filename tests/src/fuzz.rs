@@ -60,7 +60,11 @@ fn check_parse(input: &[u8]) {
             rewrite(header);
             *len
         }
-        _ => input.len(),
+        Err(e) => {
+            readable(e);
+            input.len()
+        }
+        Ok(Status::Incomplete { .. }) => input.len(),
     };
     let chosen = input.last().map_or(0, |&b| usize::from(b) * input.len() / 256);
     let cuts = (0..decided_at.min(EVERY_CUT_UP_TO)).chain([chosen.min(decided_at)]);
@@ -72,6 +76,14 @@ fn check_parse(input: &[u8]) {
             prefix => assert_eq!(prefix, full, "the first {cut} bytes decided differently"),
         }
     }
+}
+
+/// An error's `Display` is a sentence a log reader can use: not empty, one
+/// line, no `Debug` braces.
+fn readable(e: &impl std::fmt::Display) {
+    let text = e.to_string();
+    assert!(!text.trim().is_empty(), "an error with no message");
+    assert!(!text.contains('\n') && !text.contains('{'), "an unreadable message: {text:?}");
 }
 
 /// `needed` is a lower bound: one byte fewer than it asks for completes
@@ -358,6 +370,7 @@ pub fn driver_chunked(data: &[u8]) {
                     );
                     assert_eq!(parse(input), Err(rule), "the driver and parse disagree");
                 }
+                readable(&e);
                 Err(format!("{e:?}"))
             }
         };
@@ -451,7 +464,10 @@ pub fn rustls_accept(data: &[u8]) {
     let verdict = parse(data.get(..ADAPTER_LIMIT).unwrap_or(data));
     let e = match got {
         Ok(_) => panic!("a TLS handshake completed with no client"),
-        Err(e) => e,
+        Err(e) => {
+            readable(&e);
+            e
+        }
     };
     match verdict {
         Ok(Status::Complete { .. }) | Err(Error::NotProxy) => {
