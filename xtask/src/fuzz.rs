@@ -123,9 +123,7 @@ fn run_target(
     if ok {
         println!("fuzz {target}: ok ({line})");
     } else {
-        let tail: Vec<&str> = log.lines().rev().take(25).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        println!("fuzz {target}: FAILED ({line}; {})\n{}", out.status, tail.join("\n"));
+        println!("fuzz {target}: FAILED ({line}; {})\n{}", out.status, last_lines(&log, 25));
     }
     Ok(ok)
 }
@@ -236,7 +234,8 @@ fn export_vectors(root: &Path, fuzz: &Path) -> Result<usize, String> {
 /// llvm-cov's summary of the workspace's own sources. Skipped, with a
 /// message, when the toolchain lacks `llvm-tools-preview`.
 fn report_coverage(root: &Path, fuzz: &Path, toolchain: &str, target: &str) -> Result<(), String> {
-    let Some(llvm_cov) = llvm_tool(toolchain, "llvm-cov") else {
+    let host = host_triple(toolchain).ok_or("rustc -vV gave no host triple")?;
+    let Some(llvm_cov) = llvm_tool(toolchain, &host, "llvm-cov") else {
         println!(
             "fuzz {target}: coverage skipped (rustup component add llvm-tools-preview \
              --toolchain {toolchain})"
@@ -257,14 +256,9 @@ fn report_coverage(root: &Path, fuzz: &Path, toolchain: &str, target: &str) -> R
         .map_err(|e| format!("running cargo fuzz coverage: {e}"))?;
     if !out.status.success() {
         let log = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = log.lines().rev().take(10).collect();
-        println!(
-            "fuzz {target}: coverage FAILED\n{}",
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
+        println!("fuzz {target}: coverage FAILED\n{}", last_lines(&log, 10));
         return Ok(());
     }
-    let host = host_triple(toolchain).ok_or("rustc -vV gave no host triple")?;
     let binary = target_dir.join(&host).join("release").join(target);
     let profile = fuzz.join("coverage").join(target).join("coverage.profdata");
     let profile = format!("-instr-profile={}", profile.display());
@@ -301,7 +295,7 @@ fn report_coverage(root: &Path, fuzz: &Path, toolchain: &str, target: &str) -> R
 }
 
 /// A tool from `llvm-tools-preview` in the toolchain's sysroot.
-fn llvm_tool(toolchain: &str, name: &str) -> Option<PathBuf> {
+fn llvm_tool(toolchain: &str, host: &str, name: &str) -> Option<PathBuf> {
     let out = Command::new("rustc")
         .arg(format!("+{toolchain}"))
         .args(["--print", "sysroot"])
@@ -309,8 +303,14 @@ fn llvm_tool(toolchain: &str, name: &str) -> Option<PathBuf> {
         .output()
         .ok()?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    let tool = sysroot.join("lib/rustlib").join(host_triple(toolchain)?).join("bin").join(name);
+    let tool = sysroot.join("lib/rustlib").join(host).join("bin").join(name);
     tool.exists().then_some(tool)
+}
+
+/// The last `n` lines of a tool's log, for a failure report.
+fn last_lines(log: &str, n: usize) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 fn host_triple(toolchain: &str) -> Option<String> {
