@@ -12,19 +12,31 @@
 #[cfg(feature = "arbitrary")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod addresses;
+mod codepoint;
 pub mod crc32c;
 mod error;
+mod frame;
 #[cfg(feature = "arbitrary")]
 mod fuzzing;
 mod header;
 mod owned;
-mod parser;
+mod stop;
+mod text;
 pub mod v1;
 pub mod v2;
 
+pub use addresses::{Addresses, Protocol, UNIX_ADDR_LEN, UnixAddr};
 pub use error::{Error, WriteError};
+pub use frame::{Frame, Framed, frame};
 pub use header::{Command, Header, Version};
-pub use owned::{CapacityError, OwnedHeader};
+#[cfg(feature = "alloc")]
+pub use owned::BoxedHeader;
+pub use owned::{CapacityError, InlineHeader, OwnedHeader, Storage};
+pub use text::{Escaped, Text};
 
 use core::num::NonZeroUsize;
 
@@ -64,17 +76,19 @@ impl<H> Status<H> {
     }
 }
 
-/// Parses a v1 or v2 PROXY header at the start of `buf`.
+/// Parses a v1 or v2 PROXY header at the start of `buf`: [`frame`], then
+/// [`Framed::header`].
 ///
 /// The version is decided by the first byte: `P` starts a v1 line, `\r` the
 /// v2 signature, anything else is [`Error::NotProxy`]. A strict prefix of
 /// either signature is [`Status::Incomplete`].
 #[inline]
 pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, Error> {
-    match buf.first() {
-        None => Ok(Status::Incomplete { needed: NonZeroUsize::new(v1::MIN_LEN) }),
-        Some(b'P') => v1::parse_into(buf, Header::V1),
-        Some(b'\r') => v2::parse_into(buf, Header::V2),
-        Some(_) => Err(Error::NotProxy),
+    match frame(buf)? {
+        Frame::Whole(framed) => {
+            let len = framed.len();
+            Ok(Status::Complete { header: framed.header()?, len })
+        }
+        Frame::Partial { needed, .. } => Ok(Status::Incomplete { needed }),
     }
 }

@@ -1,14 +1,15 @@
 //! The v1 text header (§2.1): `PROXY TCP4|TCP6|UNKNOWN ...\r\n`.
 
-mod text;
+mod parse;
+mod scan;
+
+pub(crate) use parse::line;
+pub use parse::parse;
 
 use core::fmt;
 use core::net::{SocketAddrV4, SocketAddrV6};
-use core::num::NonZeroUsize;
 
-use crate::parser::{PResult, fail, incomplete, signature};
-use crate::{Error, Status, WriteError};
-use text::Stop;
+use crate::{Addresses, WriteError};
 
 /// The longest v1 line, CRLF included (§2.1: the `UNKNOWN` worst case).
 pub const MAX_LEN: usize = 107;
@@ -16,7 +17,10 @@ pub const MAX_LEN: usize = 107;
 /// The shortest v1 line: `PROXY UNKNOWN\r\n`.
 pub const MIN_LEN: usize = 15;
 
-/// A parsed v1 header.
+/// A v1 header.
+///
+/// Only the address and port travel: an IPv6 address's flow label and
+/// scope id are not sent, so they read back as zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Header {
     /// `TCP4`: a TCP connection over IPv4.
@@ -37,210 +41,27 @@ pub enum Header {
     Unknown,
 }
 
-/// Parses a v1 header at the start of `buf`.
-///
-/// Only the first [`MAX_LEN`] bytes are ever examined. A line that needs
-/// more is [`Error::V1LineTooLong`]; a shorter valid prefix is incomplete.
-#[inline]
-pub fn parse(buf: &[u8]) -> Result<Status<Header>, Error> {
-    parse_into(buf, |header| header)
-}
-
-/// [`parse`], with the header wrapped by `wrap` where it is built (see
-/// `v2::parse_into`).
-#[inline(always)]
-pub(crate) fn parse_into<H>(
-    buf: &[u8],
-    wrap: impl FnOnce(Header) -> H,
-) -> Result<Status<H>, Error> {
-    let window = buf.get(..MAX_LEN).unwrap_or(buf);
-    match line(window) {
-        Ok((rest, header)) => {
-            Ok(Status::Complete { header: wrap(header), len: window.len() - rest.len() })
-        }
-        Err(nom::Err::Incomplete(_)) if window.len() == MAX_LEN => Err(Error::V1LineTooLong),
-        Err(nom::Err::Incomplete(_)) => {
-            Ok(Status::Incomplete { needed: NonZeroUsize::new(MIN_LEN.saturating_sub(buf.len())) })
-        }
-        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.0),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Protocol {
-    Tcp4,
-    Tcp6,
-    Unknown,
-}
-
-fn line(input: &[u8]) -> PResult<'_, Header> {
-    let (input, _) = signature(input, b"PROXY ")?;
-    let (input, protocol) = protocol(input)?;
-    match protocol {
-        Protocol::Unknown => {
-            let (input, _) = rest_of_line(input)?;
-            Ok((input, Header::Unknown))
-        }
-        Protocol::Tcp4 => {
-            let (input, (source, destination, sport, dport)) = fields(input, ipv4)?;
-            let header = Header::Tcp4 {
-                source: SocketAddrV4::new(source, sport),
-                destination: SocketAddrV4::new(destination, dport),
-            };
-            Ok((input, header))
-        }
-        Protocol::Tcp6 => {
-            let (input, (source, destination, sport, dport)) = fields(input, ipv6)?;
-            let header = Header::Tcp6 {
-                source: SocketAddrV6::new(source, sport, 0, 0),
-                destination: SocketAddrV6::new(destination, dport, 0, 0),
-            };
-            Ok((input, header))
-        }
-    }
-}
-
-/// `TCP4 `, `TCP6 ` or `UNKNOWN` followed by a space or CR.
-fn protocol(input: &[u8]) -> PResult<'_, Protocol> {
-    // The common whole words first: fixed-width compares, no loop.
-    match input {
-        [b'T', b'C', b'P', b'4', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp4)),
-        [b'T', b'C', b'P', b'6', b' ', rest @ ..] => return Ok((rest, Protocol::Tcp6)),
-        [b'U', b'N', b'K', b'N', b'O', b'W', b'N', rest @ ..]
-            if matches!(rest.first(), Some(b' ' | b'\r')) =>
-        {
-            return Ok((rest, Protocol::Unknown));
-        }
-        _ => {}
-    }
-    let words: [(&[u8], Protocol); 3] =
-        [(b"TCP4", Protocol::Tcp4), (b"TCP6", Protocol::Tcp6), (b"UNKNOWN", Protocol::Unknown)];
-    for (word, protocol) in words {
-        let n = word.len().min(input.len());
-        if input.get(..n) != word.get(..n) {
-            continue;
-        }
-        let Some(&next) = input.get(word.len()) else {
-            return Err(incomplete());
-        };
-        let rest = input.get(word.len()..).unwrap_or_default();
-        return match (protocol, next) {
-            // §2.1: after UNKNOWN everything up to the CRLF is ignored.
-            (Protocol::Unknown, b' ' | b'\r') => Ok((rest, protocol)),
-            (Protocol::Unknown, b'\n') => Err(fail(Error::V1ExpectedCrlf)),
-            (_, b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
-            _ => Err(fail(Error::V1UnknownProtocol)),
-        };
-    }
-    Err(fail(Error::V1UnknownProtocol))
-}
-
-/// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1),
-/// lone CRs included.
-fn rest_of_line(input: &[u8]) -> PResult<'_, ()> {
-    match input.windows(2).position(|w| matches!(w, [b'\r', b'\n'])) {
-        Some(at) => Ok((input.get(at + 2..).unwrap_or_default(), ())),
-        None => Err(incomplete()),
-    }
-}
-
-fn crlf(input: &[u8]) -> PResult<'_, ()> {
-    match input {
-        [b'\r', b'\n', rest @ ..] => Ok((rest, ())),
-        [] | [b'\r'] => Err(incomplete()),
-        _ => Err(fail(Error::V1ExpectedCrlf)),
-    }
-}
-
-/// `SRC SP DST SP SPORT SP DPORT CRLF`, given the address scanner.
-#[allow(clippy::type_complexity)] // the four fields of the line, in order
-fn fields<A>(
-    input: &[u8],
-    address: impl Fn(&[u8]) -> PResult<'_, A> + Copy,
-) -> PResult<'_, (A, A, u16, u16)> {
-    let (input, source) = field(input, address)?;
-    let (input, destination) = field(input, address)?;
-    let (input, sport) = field(input, port)?;
-    let (input, dport) = dst_port(input)?;
-    let (input, _) = crlf(input)?;
-    Ok((input, (source, destination, sport, dport)))
-}
-
-/// One field and the single space after it.
-fn field<T>(input: &[u8], scan: impl Fn(&[u8]) -> PResult<'_, T>) -> PResult<'_, T> {
-    field_start(input)?;
-    let (rest, value) = scan(input)?;
-    match rest.first() {
-        Some(b' ') => Ok((rest.get(1..).unwrap_or_default(), value)),
-        // Scanners return only at a byte they cannot take, so one is there.
-        _ => Err(incomplete()),
-    }
-}
-
-fn dst_port(input: &[u8]) -> PResult<'_, u16> {
-    field_start(input)?;
-    // Whatever follows the digits is the line's end, checked by `crlf`.
-    match text::port(input) {
-        Ok((value, len)) => Ok((input.get(len..).unwrap_or_default(), value)),
-        Err(stop) => Err(stopped(stop, Error::V1InvalidPort)),
-    }
-}
-
-/// A field may not start with a space (two in a row) or with the line's end.
-fn field_start(input: &[u8]) -> PResult<'_, ()> {
-    match input.first() {
-        None => Err(incomplete()),
-        Some(b' ') => Err(fail(Error::V1ExtraSpace)),
-        Some(b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
-        Some(_) => Ok((input, ())),
-    }
-}
-
-/// Maps a scanner stop to the field's error; a field must end in a space.
-fn terminated<T>(
-    input: &[u8],
-    scanned: Result<(T, usize), Stop>,
-    invalid: Error,
-) -> PResult<'_, T> {
-    match scanned {
-        Ok((value, len)) => match input.get(len) {
-            Some(b' ') => Ok((input.get(len..).unwrap_or_default(), value)),
-            Some(b'\r' | b'\n') => Err(fail(Error::V1MissingField)),
-            Some(_) => Err(stopped(Stop::At(len), invalid)),
-            None => Err(incomplete()),
-        },
-        Err(stop) => Err(stopped(stop, invalid)),
-    }
-}
-
-fn stopped(stop: Stop, invalid: Error) -> nom::Err<crate::parser::Fail> {
-    match stop {
-        Stop::Incomplete => incomplete(),
-        Stop::At(_) => fail(invalid),
-        Stop::Ipv4InIpv6 => fail(Error::V1FamilyMismatch),
-    }
-}
-
-fn ipv4(input: &[u8]) -> PResult<'_, core::net::Ipv4Addr> {
-    let scanned = text::ipv4(input);
-    // A colon in a TCP4 address means an IPv6 address (or a port glued on).
-    if let Err(Stop::At(at)) | Ok((_, at)) = scanned
-        && input.get(at) == Some(&b':')
-    {
-        return Err(fail(Error::V1FamilyMismatch));
-    }
-    terminated(input, scanned, Error::V1InvalidIpv4)
-}
-
-fn ipv6(input: &[u8]) -> PResult<'_, core::net::Ipv6Addr> {
-    terminated(input, text::ipv6(input), Error::V1InvalidIpv6)
-}
-
-fn port(input: &[u8]) -> PResult<'_, u16> {
-    terminated(input, text::port(input), Error::V1InvalidPort)
-}
-
 impl Header {
+    /// The addresses, for `TCP4` and `TCP6`.
+    #[inline]
+    pub const fn addresses(&self) -> Option<Addresses<'static>> {
+        match *self {
+            Header::Tcp4 { source, destination } => Some(Addresses::Inet { source, destination }),
+            Header::Tcp6 { source, destination } => Some(Addresses::Inet6 { source, destination }),
+            Header::Unknown => None,
+        }
+    }
+
+    /// The line for TCP `addresses`; `None` for unix sockets, which v1
+    /// cannot carry.
+    pub const fn from_addresses(addresses: Addresses<'_>) -> Option<Self> {
+        match addresses {
+            Addresses::Inet { source, destination } => Some(Header::Tcp4 { source, destination }),
+            Addresses::Inet6 { source, destination } => Some(Header::Tcp6 { source, destination }),
+            Addresses::Unix { .. } => None,
+        }
+    }
+
     /// The length of the line [`write`](Self::write) produces.
     pub fn encoded_len(&self) -> usize {
         let mut counter = Counter(0);
@@ -312,6 +133,7 @@ impl fmt::Write for Cursor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Error, Status};
 
     fn header(line: &str) -> Result<Status<Header>, Error> {
         parse(line.as_bytes())

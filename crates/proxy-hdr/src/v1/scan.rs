@@ -9,9 +9,10 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-/// Why a scanner stopped without a value.
+/// Why a scanner stopped without a value (the v1 parser maps it to its
+/// `Stop`, choosing the error from the field it was scanning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stop {
+pub(crate) enum Halt {
     /// More input is needed to decide.
     Incomplete,
     /// The byte at this offset cannot continue a valid field.
@@ -20,10 +21,10 @@ pub(crate) enum Stop {
     Ipv4InIpv6,
 }
 
-type Scan<T> = Result<(T, usize), Stop>;
+type Scan<T> = Result<(T, usize), Halt>;
 
-fn byte(input: &[u8], pos: usize) -> Result<u8, Stop> {
-    input.get(pos).copied().ok_or(Stop::Incomplete)
+fn byte(input: &[u8], pos: usize) -> Result<u8, Halt> {
+    input.get(pos).copied().ok_or(Halt::Incomplete)
 }
 
 fn hex(b: u8) -> Option<u16> {
@@ -45,7 +46,7 @@ const fn digit(b: u8) -> u32 {
 pub(crate) fn port(input: &[u8]) -> Scan<u16> {
     let first = digit(byte(input, 0)?);
     if first > 9 {
-        return Err(Stop::At(0));
+        return Err(Halt::At(0));
     }
     let mut value = first;
     let mut pos = 1;
@@ -59,7 +60,7 @@ pub(crate) fn port(input: &[u8]) -> Scan<u16> {
         // A digit after a leading zero, or one that overflows, is where the
         // field went wrong; `value` stays below 10^6.
         if first == 0 || value > u32::from(u16::MAX) {
-            return Err(Stop::At(pos));
+            return Err(Halt::At(pos));
         }
         pos += 1;
     }
@@ -79,19 +80,19 @@ pub(crate) fn ipv4(input: &[u8]) -> Scan<Ipv4Addr> {
 /// The dotted-quad scanner over a byte source; it never reads past offset
 /// 15 (four 3-digit parts, three dots, then the byte that ends them).
 #[inline(always)]
-fn dotted_quad(byte: impl Fn(usize) -> Result<u8, Stop>) -> Scan<Ipv4Addr> {
+fn dotted_quad(byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ipv4Addr> {
     let mut addr: u32 = 0;
     let mut pos = 0;
     for part in 0..4 {
         if part > 0 {
             if byte(pos)? != b'.' {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             pos += 1;
         }
         let mut value = digit(byte(pos)?);
         if value > 9 {
-            return Err(Stop::At(pos));
+            return Err(Halt::At(pos));
         }
         pos += 1;
         // Up to two more digits; a fourth is left for the caller to trip on.
@@ -101,11 +102,11 @@ fn dotted_quad(byte: impl Fn(usize) -> Result<u8, Stop>) -> Scan<Ipv4Addr> {
                 break;
             }
             if value == 0 {
-                return Err(Stop::At(pos)); // leading zero
+                return Err(Halt::At(pos)); // leading zero
             }
             value = value * 10 + d;
             if value > 255 {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             pos += 1;
         }
@@ -114,9 +115,9 @@ fn dotted_quad(byte: impl Fn(usize) -> Result<u8, Stop>) -> Scan<Ipv4Addr> {
     Ok((Ipv4Addr::from(addr), pos))
 }
 
-fn shift(stop: Stop, by: usize) -> Stop {
+fn shift(stop: Halt, by: usize) -> Halt {
     match stop {
-        Stop::At(at) => Stop::At(at + by),
+        Halt::At(at) => Halt::At(at + by),
         other => other,
     }
 }
@@ -132,7 +133,7 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
 
     if byte(input, 0)? == b':' {
         if byte(input, 1)? != b':' {
-            return Err(Stop::At(1));
+            return Err(Halt::At(1));
         }
         gap = Some(0);
         pos = 2;
@@ -148,10 +149,10 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
             // Room for this group: the explicit ones, at least one zero group
             // for `::`, and this one.
             if pos == start && count + usize::from(gap.is_some()) >= 8 {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             if pos - start == 4 {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             value = (value << 4) | digit;
             pos += 1;
@@ -163,19 +164,19 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
             if after_gap {
                 return finish(groups, count, gap, pos);
             }
-            return Err(Stop::At(pos));
+            return Err(Halt::At(pos));
         }
 
         if next == b'.' {
             if count == 0 && gap.is_none() {
-                return Err(Stop::Ipv4InIpv6);
+                return Err(Halt::Ipv4InIpv6);
             }
             let fits = match gap {
                 None => count == 6,
                 Some(_) => count + 2 < 8,
             };
             if !fits {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             let rest = input.get(start..).unwrap_or_default();
             let (v4, len) = ipv4(rest).map_err(|stop| shift(stop, start))?;
@@ -197,7 +198,7 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
         }
         if byte(input, pos + 1)? == b':' {
             if gap.is_some() || count >= 8 {
-                return Err(Stop::At(pos + 1));
+                return Err(Halt::At(pos + 1));
             }
             gap = Some(count);
             after_gap = true;
@@ -205,7 +206,7 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
         } else {
             // A single colon promises another group.
             if count + usize::from(gap.is_some()) >= 8 {
-                return Err(Stop::At(pos));
+                return Err(Halt::At(pos));
             }
             pos += 1;
         }
@@ -215,7 +216,7 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
 /// Places the groups around the `::` gap, or rejects a short address.
 fn finish(groups: [u16; 8], count: usize, gap: Option<usize>, pos: usize) -> Scan<Ipv6Addr> {
     let Some(at) = gap else {
-        return if count == 8 { Ok((Ipv6Addr::from(groups), pos)) } else { Err(Stop::At(pos)) };
+        return if count == 8 { Ok((Ipv6Addr::from(groups), pos)) } else { Err(Halt::At(pos)) };
     };
     let mut full = [0u16; 8];
     let tail = count - at;
@@ -268,10 +269,10 @@ mod tests {
 
     #[test]
     fn port_errors_point_at_the_first_bad_digit() {
-        assert_eq!(port(b"65536 "), Err(Stop::At(4)));
-        assert_eq!(port(b"01"), Err(Stop::At(1)));
-        assert_eq!(port(b"655"), Err(Stop::Incomplete));
-        assert_eq!(port(b"x"), Err(Stop::At(0)));
+        assert_eq!(port(b"65536 "), Err(Halt::At(4)));
+        assert_eq!(port(b"01"), Err(Halt::At(1)));
+        assert_eq!(port(b"655"), Err(Halt::Incomplete));
+        assert_eq!(port(b"x"), Err(Halt::At(0)));
     }
 
     #[test]
@@ -331,7 +332,7 @@ mod tests {
                 assert_eq!(got, text.parse().ok(), "ipv6 value {text:?}");
             }
         }
-        assert_eq!(ipv6(b"1.2.3.4 "), Err(Stop::Ipv4InIpv6));
+        assert_eq!(ipv6(b"1.2.3.4 "), Err(Halt::Ipv4InIpv6));
     }
 
     /// A small xorshift generator, so the differential test needs no crate.
@@ -378,7 +379,7 @@ mod tests {
     fn prefixes_are_incomplete() {
         let text = b"2001:db8:0:0:1:0:192.168.100.200 ";
         for end in 0..text.len() - 1 {
-            assert_eq!(ipv6(&text[..end]).map(|_| ()), Err(Stop::Incomplete), "{end}");
+            assert_eq!(ipv6(&text[..end]).map(|_| ()), Err(Halt::Incomplete), "{end}");
         }
     }
 }
