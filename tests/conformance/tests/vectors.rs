@@ -2,12 +2,12 @@
 //! wrong vectors instead of passing them.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use conformance::{Expect, Report, Vector, header_expect, run_dirs, run_vector, to_hex};
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+    conformance::vectors_dir()
 }
 
 #[test]

@@ -5,10 +5,10 @@
 use std::fs;
 use std::path::Path;
 
-use conformance::fuzz::{Difference, TARGETS, ppp_difference};
+use invariants::{Difference, TARGETS, ppp_difference};
 
 fn corpus() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus")
 }
 
 /// A folder for a renamed or removed target would silently never run.
