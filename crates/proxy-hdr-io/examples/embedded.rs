@@ -34,7 +34,10 @@ fn main() {
     let mut buf = [0u8; 128];
     let config = Config::new().with_policy(Policy::Require).with_max_header_len(128);
 
-    let accepted = match read_header(&mut socket, &mut buf, &config) {
+    // The socket's peer address, as the network stack reports it: checked
+    // against the trusted peers (here, any).
+    let peer = Some("10.0.0.1".parse().unwrap());
+    let accepted = match read_header(&mut socket, peer, &mut buf, &config) {
         Ok(accepted) => accepted,
         Err(e) => {
             println!("rejected: {e}");

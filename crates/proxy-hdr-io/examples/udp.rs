@@ -5,7 +5,8 @@
 //!
 //! `cargo run -p proxy-hdr-io --features tokio --example udp`
 
-use proxy_hdr::v2::{Addresses, Header, Protocol};
+use proxy_hdr::v2::Header;
+use proxy_hdr::{Addresses, Protocol};
 use proxy_hdr_io::{Config, split_datagram};
 use tokio::net::UdpSocket;
 
@@ -36,7 +37,9 @@ async fn main() -> std::io::Result<()> {
     }
 
     let config = Config::new();
-    let mut buf = [0u8; 2048];
+    // Room for the largest UDP datagram: a smaller buffer would cut
+    // datagrams short without a word (recv_from truncates silently).
+    let mut buf = vec![0u8; 65536];
     for expected in clients {
         let (len, from) = server.recv_from(&mut buf).await?;
         match split_datagram(&buf[..len], Some(from.ip()), &config) {

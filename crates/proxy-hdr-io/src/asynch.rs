@@ -6,23 +6,23 @@ use core::net::IpAddr;
 use core::pin::pin;
 use core::task::Poll;
 
-use embedded_io_async::Read;
+use embedded_io_async::{Error as _, ErrorKind, Read};
 
 use crate::config::Config;
-use crate::engine::{self, Accepted, Framing};
+use crate::engine::{self, Accepted};
 use crate::error::Error;
 use crate::trust::Trust;
 
-/// Reads a PROXY header from `stream` into `buf`, giving up with
-/// [`Error::TimedOut`] when `deadline` completes (e.g. an embassy `Timer`, or
-/// `core::future::pending()` for none).
+/// Reads a PROXY header from `stream`, a connection from `peer`, into
+/// `buf`, giving up with [`Error::TimedOut`] when `deadline` completes (an
+/// embassy `Timer`, `tokio::time::sleep`, or `core::future::pending()` for
+/// none).
 ///
-/// Reads are sized as in [`read_header`](crate::read_header): all the free
-/// space, whatever the stream has. `peer`, when known, is checked against
-/// [`Config::trusted`].
+/// `peer` and the reads are as in [`read_header`](crate::read_header). The
+/// config's own timeouts are not used: the deadline is the argument.
 ///
 /// Not cancel-safe: dropping the future loses how many bytes were read into
-/// `buf`. Use `deadline` to bound it instead of racing it against a timer.
+/// `buf`. Bound it with `deadline` instead of racing it against a timer.
 pub async fn read_header_async<'b, S: Read, T: Trust>(
     stream: &mut S,
     peer: Option<IpAddr>,
@@ -31,11 +31,11 @@ pub async fn read_header_async<'b, S: Read, T: Trust>(
     deadline: impl Future<Output = ()>,
 ) -> Result<Accepted<'b>, Error<S::Error>> {
     let mut deadline = pin!(deadline);
+    let limit = config.max_header_len().min(buf.len());
     let mut filled = 0;
-    let framing = loop {
-        match engine::frame(buf.get(..filled).unwrap_or_default(), buf.len(), config)? {
-            Framing::NeedMore => {}
-            done => break done,
+    let ready = loop {
+        if let Some(ready) = engine::decide(buf.get(..filled).unwrap_or_default(), limit, config)? {
+            break ready;
         }
         let free = buf.get_mut(filled..).unwrap_or_default();
         let mut read = pin!(stream.read(free));
@@ -51,6 +51,7 @@ pub async fn read_header_async<'b, S: Read, T: Trust>(
         .await;
         let n = match outcome {
             None => return Err(Error::TimedOut { received: filled }),
+            Some(Err(e)) if e.kind() == ErrorKind::Interrupted => continue,
             Some(Err(e)) => return Err(Error::Io(e)),
             Some(Ok(n)) => n,
         };
@@ -60,5 +61,5 @@ pub async fn read_header_async<'b, S: Read, T: Trust>(
         filled += n;
     };
     let buf: &'b [u8] = buf;
-    engine::finish(buf.get(..filled).unwrap_or_default(), framing, peer, config)
+    engine::finish(buf.get(..filled).unwrap_or_default(), ready, peer, config)
 }

@@ -1,35 +1,36 @@
-//! PROXY v2 over UDP: every datagram starts with its own header (§2.2,
-//! DGRAM), so a datagram is split, not streamed.
+//! PROXY v2 over UDP: a datagram is split, not streamed (§2.2, DGRAM).
 
 use core::convert::Infallible;
 use core::net::IpAddr;
 
-use proxy_hdr::Status;
+use proxy_hdr::{Frame, Protocol, Version};
 
-use crate::config::Config;
-use crate::engine::{self, Accepted, Framing};
+use crate::config::{Config, Policy};
+use crate::engine::{self, Accepted, Ready};
 use crate::error::Error;
 use crate::trust::Trust;
 
-/// Splits one received datagram into its header and payload, with the same
-/// policy and trust checks as a stream. A datagram is whole, so a header cut
-/// short is [`Error::Truncated`], never "read more".
+/// Splits one received datagram from `peer` into its header and payload,
+/// with the same policy and trust checks as a stream.
+///
+/// A datagram is whole, so a header cut short is [`Error::Truncated`], never
+/// "read more"; a datagram header must be v2 and say DGRAM (or LOCAL or
+/// UNSPEC), else [`Error::WrongTransport`]. Under `Optional`, a datagram that
+/// is only a strict prefix of a signature (a one-byte `P`) is payload.
 ///
 /// ```
+/// use proxy_hdr::{Addresses, Protocol};
 /// use proxy_hdr_io::{split_datagram, Config};
-/// let mut datagram = Vec::new();
-/// let header = proxy_hdr::v2::Header::proxy(
-///     proxy_hdr::v2::Protocol::Dgram,
-///     proxy_hdr::v2::Addresses::Inet {
-///         source: "192.0.2.1:5353".parse().unwrap(),
-///         destination: "198.51.100.1:53".parse().unwrap(),
-///     },
-/// );
-/// datagram.resize(header.encoded_len(), 0);
+/// let header = proxy_hdr::v2::Header::proxy(Protocol::Dgram, Addresses::Inet {
+///     source: "192.0.2.1:5353".parse().unwrap(),
+///     destination: "198.51.100.1:53".parse().unwrap(),
+/// });
+/// let mut datagram = vec![0u8; header.encoded_len()];
 /// header.write(&mut datagram).unwrap();
 /// datagram.extend_from_slice(b"payload");
 ///
-/// let accepted = split_datagram(&datagram, None, &Config::new()).unwrap();
+/// let relay = Some("127.0.0.1".parse().unwrap());
+/// let accepted = split_datagram(&datagram, relay, &Config::new()).unwrap();
 /// assert_eq!(accepted.header.unwrap().source(), Some("192.0.2.1:5353".parse().unwrap()));
 /// assert_eq!(accepted.leftover, b"payload");
 /// ```
@@ -38,14 +39,37 @@ pub fn split_datagram<'d, T: Trust>(
     peer: Option<IpAddr>,
     config: &Config<T>,
 ) -> Result<Accepted<'d>, Error<Infallible>> {
-    let framing = match proxy_hdr::parse(datagram) {
-        Ok(Status::Complete { len, .. }) if len > config.limit() => {
-            return Err(Error::TooLarge { limit: config.limit() });
+    let limit = config.max_header_len();
+    let policy = config.policy();
+    let ready = match proxy_hdr::frame(datagram) {
+        Ok(Frame::Whole(framed)) if framed.len() > limit => return Err(Error::TooLarge { limit }),
+        Ok(Frame::Whole(framed)) if policy == Policy::Refuse => {
+            return Err(Error::Unexpected { version: framed.version() });
         }
-        Ok(Status::Complete { len, .. }) => Framing::Header(len),
-        Ok(Status::Incomplete { .. }) => return Err(Error::Truncated { received: datagram.len() }),
-        Err(proxy_hdr::Error::NotProxy) => engine::frame(datagram, datagram.len(), config)?,
+        Ok(Frame::Whole(framed)) => {
+            if framed.version() == Version::V1 || framed.protocol() == Some(Protocol::Stream) {
+                return Err(Error::WrongTransport);
+            }
+            // The body is checked by `finish`, after trust.
+            Ready::Framed(framed.len())
+        }
+        Ok(Frame::Partial { .. }) => match (policy, engine::signature_complete(datagram)) {
+            (Policy::Refuse, Some(version)) => return Err(Error::Unexpected { version }),
+            (_, Some(_)) => return Err(Error::Truncated { received: datagram.len() }),
+            // Only a strict prefix of a signature: a payload that starts
+            // with `P` or `\r`, not a cut header.
+            (Policy::Require, None) => return Err(Error::NotProxy { received: datagram.len() }),
+            (_, None) => Ready::NoHeader,
+        },
+        Err(proxy_hdr::Error::NotProxy) if policy == Policy::Require => {
+            return Err(Error::NotProxy { received: datagram.len() });
+        }
+        Err(proxy_hdr::Error::NotProxy) => Ready::NoHeader,
+        Err(_) if policy == Policy::Refuse => {
+            let version = if datagram.first() == Some(&b'P') { Version::V1 } else { Version::V2 };
+            return Err(Error::Unexpected { version });
+        }
         Err(e) => return Err(Error::Invalid(e)),
     };
-    engine::finish(datagram, framing, peer, config)
+    engine::finish(datagram, ready, peer, config)
 }

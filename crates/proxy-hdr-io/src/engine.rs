@@ -1,25 +1,16 @@
 //! The driver's decisions, with no I/O: given the bytes read so far, is the
-//! header framed, is more needed, or is there none? Both read loops (blocking
-//! and async) call these, so policy lives in one place.
+//! header whole, is more needed, or is there none? The core frames the
+//! header (`proxy_hdr::frame`); this applies the size limit, the policy and
+//! trust. Every read loop (blocking, async, datagram) calls these, so
+//! policy lives in one place.
 
 use core::net::IpAddr;
 
-use proxy_hdr::{Header, Status};
+use proxy_hdr::{Frame, Header, Version};
 
 use crate::config::{Config, Policy, Untrusted};
 use crate::error::Error;
-use crate::trust::Trust;
-
-/// What the bytes read so far say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Framing {
-    /// A valid prefix: read more.
-    NeedMore,
-    /// A header ends at this length (its body not yet validated).
-    Header(usize),
-    /// The stream does not start with a PROXY header.
-    NoHeader,
-}
+use crate::trust::{self, Trust};
 
 /// A header read from a stream, and every byte that arrived after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,183 +26,137 @@ pub struct Accepted<'b> {
     pub leftover: &'b [u8],
 }
 
-/// Frames the header in `filled` cheaply, so the read loop can tell when to
-/// stop without parsing the whole header on every read. `capacity` is the
-/// caller's buffer size.
-///
-/// The v2 prefix is checked by the parser as soon as it has 16 bytes, so a
-/// length beyond the limit is refused before the body is read. A v1 line is
-/// framed by its CRLF; until one arrives the parser runs on what is there, so
-/// a bad byte is reported at once, not after the line ends.
+/// What the bytes read decide. A read loop stops on a `Ready<'static>`,
+/// which borrows nothing, so the loop can end its mutable use of the
+/// buffer: a v1 line is carried parsed, a v2 header by its length (its body
+/// is checked once, by [`finish`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ready<'h> {
+    /// A header already parsed (a v1 line; a datagram's header), and its length.
+    Parsed(Header<'h>, usize),
+    /// A v2 header of this length, its prefix checked, its body not yet.
+    Framed(usize),
+    /// No header: every byte read belongs to the next protocol.
+    NoHeader,
+}
+
+/// Decides from the bytes read so far (`filled`) whether the loop may stop;
+/// `None` means read more. `limit` is the size limit, already capped by the
+/// buffer's length.
 #[inline]
-pub(crate) fn frame<T: Trust, E>(
+pub(crate) fn decide<T: Trust, E>(
     filled: &[u8],
-    capacity: usize,
+    limit: usize,
     config: &Config<T>,
-) -> Result<Framing, Error<E>> {
-    let limit = config.limit().min(capacity);
-    if filled.is_empty() && limit > 0 {
+) -> Result<Option<Ready<'static>>, Error<E>> {
+    if filled.is_empty() {
         // Before the first read there is nothing to frame.
-        return Ok(Framing::NeedMore);
+        return if limit == 0 { Err(Error::TooLarge { limit }) } else { Ok(None) };
     }
-    if let Some(total) = whole_v2(filled, limit) {
-        return Ok(Framing::Header(total));
-    }
-    let probe = match filled.first() {
-        Some(b'\r') => filled.get(..proxy_hdr::v2::PREFIX_LEN).unwrap_or(filled),
-        // Only a line that has the whole `PROXY ` signature is framed by its
-        // CRLF; anything else starting with `P` (`POST /`) goes to the parser.
-        Some(b'P') if filled.starts_with(b"PROXY ") => {
-            let window = filled.get(..proxy_hdr::v1::MAX_LEN).unwrap_or(filled);
-            if let Some(end) = crlf_end(window) {
-                return Ok(Framing::Header(end));
-            }
-            filled
+    let refuse = config.policy() == Policy::Refuse;
+    match proxy_hdr::frame(filled) {
+        Ok(Frame::Whole(framed)) if framed.len() > limit => Err(Error::TooLarge { limit }),
+        Ok(Frame::Whole(framed)) if refuse => Err(Error::Unexpected { version: framed.version() }),
+        // A v1 line is parsed by its framing already: keep it.
+        Ok(Frame::Whole(framed)) => Ok(Some(match framed.v1() {
+            Some(line) => Ready::Parsed(Header::V1(line), framed.len()),
+            None => Ready::Framed(framed.len()),
+        })),
+        Ok(Frame::Partial { len: Some(total), .. }) if total > limit => {
+            Err(Error::TooLarge { limit })
         }
-        _ => filled,
-    };
-    match proxy_hdr::parse(probe) {
-        Ok(Status::Complete { len, .. }) => Ok(Framing::Header(len)),
-        Ok(Status::Incomplete { needed }) => {
-            let v2_prefix =
-                probe.len() == proxy_hdr::v2::PREFIX_LEN && probe.first() == Some(&b'\r');
-            if let (true, Some(needed)) = (v2_prefix, needed) {
-                // Past the v2 prefix `needed` is exact: the length field.
-                let total = proxy_hdr::v2::PREFIX_LEN + needed.get();
-                if total > limit {
-                    return Err(Error::TooLarge { limit });
-                }
-                if filled.len() >= total {
-                    return Ok(Framing::Header(total));
-                }
-            } else if filled.len() >= limit {
-                return Err(Error::TooLarge { limit });
-            }
-            Ok(Framing::NeedMore)
+        Ok(Frame::Partial { .. }) if refuse && signature_complete(filled).is_some() => {
+            Err(Error::Unexpected { version: signature_complete(filled).unwrap_or(Version::V2) })
         }
-        Err(proxy_hdr::Error::NotProxy) => match config.policy {
-            Policy::Require => Err(Error::NotProxy),
-            Policy::Optional | Policy::Ignore => Ok(Framing::NoHeader),
+        Ok(Frame::Partial { .. }) if filled.len() >= limit => Err(Error::TooLarge { limit }),
+        Ok(Frame::Partial { .. }) => Ok(None),
+        Err(proxy_hdr::Error::NotProxy) => match config.policy() {
+            Policy::Require => {
+                crate::log::not_proxy();
+                Err(Error::NotProxy { received: filled.len() })
+            }
+            Policy::Optional | Policy::Ignore | Policy::Refuse => Ok(Some(Ready::NoHeader)),
         },
-        Err(e) => Err(Error::Invalid(e)),
-    }
-}
-
-/// The length of a v2 header that is already whole in `filled` and within
-/// `limit`, read off its signature and length field alone: the common case
-/// (the header arrives in one read) then costs one parse, in [`finish`],
-/// which still reports any rule the header breaks. Anything else takes the
-/// parser's path, so a bad prefix is reported before the body arrives.
-#[inline]
-fn whole_v2(filled: &[u8], limit: usize) -> Option<usize> {
-    use proxy_hdr::v2::{PREFIX_LEN, SIGNATURE};
-    let (signature, rest): (&[u8; 12], _) = filled.split_first_chunk()?;
-    let (_version_family, rest): (&[u8; 2], _) = rest.split_first_chunk()?;
-    let length: &[u8; 2] = rest.first_chunk()?;
-    if *signature != SIGNATURE {
-        return None;
-    }
-    let total = PREFIX_LEN + usize::from(u16::from_be_bytes(*length));
-    (total <= limit && total <= filled.len()).then_some(total)
-}
-
-/// The end of the first CRLF in `window`, if any.
-fn crlf_end(window: &[u8]) -> Option<usize> {
-    let lf = first_lf(window)?;
-    (lf > 0 && window.get(lf - 1) == Some(&b'\r')).then_some(lf + 1)
-}
-
-/// The index of the first `\n`, eight bytes at a time (a v1 line is up to
-/// 107 bytes and this runs on every read of one).
-fn first_lf(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8])) ^ LFS;
-        // Non-zero exactly when some byte of `word` is zero (a `\n` here).
-        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
-            return chunk.iter().position(|&b| b == b'\n').map(|i| offset + i);
+        Err(_) if refuse => Err(Error::Unexpected {
+            version: if filled.first() == Some(&b'P') { Version::V1 } else { Version::V2 },
+        }),
+        Err(e) => {
+            crate::log::rejected(e);
+            Err(Error::Invalid(e))
         }
-        offset += 8;
     }
-    chunks.remainder().iter().position(|&b| b == b'\n').map(|i| offset + i)
 }
 
-/// The stream ended after `received` bytes, before the header was framed.
+/// The version whose whole signature starts `filled`, if any.
+pub(crate) fn signature_complete(filled: &[u8]) -> Option<Version> {
+    if filled.starts_with(b"PROXY ") {
+        Some(Version::V1)
+    } else if filled.starts_with(&proxy_hdr::v2::SIGNATURE) {
+        Some(Version::V2)
+    } else {
+        None
+    }
+}
+
+/// The stream ended after `received` bytes, before the loop could stop.
 pub(crate) fn at_eof<'b, T: Trust, E>(
     received: usize,
     config: &Config<T>,
 ) -> Result<Accepted<'b>, Error<E>> {
-    match (received, config.policy) {
+    match (received, config.policy()) {
         // Nothing at all, and nothing required: the next protocol sees EOF.
-        (0, Policy::Optional | Policy::Ignore) => {
+        (0, Policy::Optional | Policy::Ignore | Policy::Refuse) => {
             Ok(Accepted { header: None, header_len: 0, leftover: &[] })
         }
         _ => Err(Error::Closed { received }),
     }
 }
 
-/// Parses the framed header once, then applies policy and trust.
+/// Applies trust and policy to what the loop stopped on, over `filled`, the
+/// bytes it read. Trust is checked before a v2 body is looked at, so an
+/// untrusted peer's TLVs are never parsed.
 pub(crate) fn finish<'b, T: Trust, E>(
-    buf: &'b [u8],
-    framing: Framing,
+    filled: &'b [u8],
+    ready: Ready<'b>,
     peer: Option<IpAddr>,
     config: &Config<T>,
 ) -> Result<Accepted<'b>, Error<E>> {
-    let len = match framing {
-        Framing::Header(len) => len,
-        Framing::NoHeader | Framing::NeedMore => {
+    let len = match ready {
+        Ready::NoHeader => {
             crate::log::no_header();
-            return Ok(Accepted { header: None, header_len: 0, leftover: buf });
+            return Ok(Accepted { header: None, header_len: 0, leftover: filled });
         }
+        Ready::Parsed(_, len) | Ready::Framed(len) => len,
     };
-    let (header, len) = match proxy_hdr::parse(buf) {
-        Ok(Status::Complete { header, len: parsed }) if parsed == len => (header, len),
-        Err(e) => {
-            crate::log::rejected(e);
-            return Err(Error::Invalid(e));
-        }
-        // Framing found the header's end, so the parser agrees or fails;
-        // anything else would be a bug, reported rather than trusted.
-        Ok(_) => return Err(Error::Invalid(proxy_hdr::Error::NotProxy)),
-    };
-    let leftover = buf.get(len..).unwrap_or_default();
-    if let Some(peer) = peer
-        && !config.trusted.is_trusted(peer)
-    {
+    let leftover = filled.get(len..).unwrap_or_default();
+    let dropped = Accepted { header: None, header_len: len, leftover };
+    if config.policy() == Policy::Ignore {
+        return Ok(dropped);
+    }
+    if !trust::allows(config.trusted(), peer) {
+        let peer = peer.map(trust::canonical);
         crate::log::untrusted(peer);
-        return match config.untrusted {
+        return match config.untrusted() {
             Untrusted::Reject => Err(Error::Untrusted { peer }),
-            Untrusted::TreatAsAbsent => Ok(Accepted { header: None, header_len: len, leftover }),
+            Untrusted::TreatAsAbsent => Ok(dropped),
         };
     }
-    if config.policy == Policy::Ignore {
-        return Ok(Accepted { header: None, header_len: len, leftover });
-    }
+    let header = match ready {
+        Ready::Parsed(header, _) => header,
+        // The same bytes the loop framed: the same frame, now checked whole.
+        Ready::NoHeader | Ready::Framed(_) => {
+            match proxy_hdr::parse(filled.get(..len).unwrap_or_default()) {
+                Ok(proxy_hdr::Status::Complete { header, .. }) => header,
+                Ok(proxy_hdr::Status::Incomplete { .. }) => {
+                    return Err(Error::Closed { received: len });
+                }
+                Err(e) => {
+                    crate::log::rejected(e);
+                    return Err(Error::Invalid(e));
+                }
+            }
+        }
+    };
     crate::log::accepted(&header);
     Ok(Accepted { header: Some(header), header_len: len, leftover })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_lf;
-
-    #[test]
-    fn first_lf_agrees_with_a_plain_search() {
-        let mut line = [b'x'; 40];
-        assert_eq!(first_lf(&line), None);
-        for at in 0..line.len() {
-            line[at] = b'\n';
-            for start in 0..=at {
-                let want = line[start..].iter().position(|&b| b == b'\n');
-                assert_eq!(first_lf(&line[start..]), want, "lf at {at}, from {start}");
-            }
-            // Bytes next to '\n' in value must not look like it.
-            line[at] = if at % 2 == 0 { 0x0b } else { 0x8a };
-        }
-        assert_eq!(first_lf(&line), None);
-    }
 }

@@ -3,42 +3,63 @@
 use core::fmt;
 use core::net::IpAddr;
 
+use proxy_hdr::Version;
+
 /// Why reading a PROXY header failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error<E> {
     /// The stream failed.
     Io(E),
-    /// The deadline passed before the header was whole.
+    /// The header's deadline passed before the header was whole.
     TimedOut {
         /// Bytes received by then.
         received: usize,
     },
-    /// The peer closed the connection in the middle of the header.
+    /// The peer closed the connection in the middle of the header (or, under
+    /// `Require`, before sending anything).
     Closed {
         /// Bytes received before the close.
         received: usize,
     },
-    /// A datagram ends inside its PROXY header.
+    /// A datagram ends inside its PROXY header (or was cut short by a
+    /// receive buffer too small for it).
     Truncated {
         /// The datagram's length.
         received: usize,
     },
     /// The header is larger than the configured limit (or the buffer). A v2
-    /// header is rejected on its length field, before its body is read.
+    /// header is refused on its length field, before its body is read.
     TooLarge {
         /// The limit in force.
         limit: usize,
     },
-    /// The connection does not start with a PROXY header, and one is required.
-    NotProxy,
-    /// A peer that is not trusted sent a header.
+    /// The connection does not start with a PROXY header, and one is
+    /// required: the proxy in front does not send the PROXY protocol, or the
+    /// client bypassed it. The first `received` bytes of the caller's buffer
+    /// hold what arrived (see [`FirstBytes`](crate::FirstBytes)).
+    NotProxy {
+        /// Bytes received.
+        received: usize,
+    },
+    /// A peer that is not trusted sent a header (`None`: a peer whose
+    /// address is unknown, under a trust list that does not accept
+    /// everyone).
     Untrusted {
-        /// The peer's address.
-        peer: IpAddr,
+        /// The peer's address, canonical.
+        peer: Option<IpAddr>,
     },
     /// The header breaks a rule of the spec.
     Invalid(proxy_hdr::Error),
+    /// A header arrived, but the policy is [`Refuse`](crate::Policy::Refuse):
+    /// the proxy sends the PROXY protocol and this side does not accept it.
+    Unexpected {
+        /// The header's version.
+        version: Version,
+    },
+    /// A datagram carries a header for a stream (v1, or v2 STREAM): datagram
+    /// headers say DGRAM, or LOCAL/UNSPEC (§2.2).
+    WrongTransport,
 }
 
 impl<E> Error<E> {
@@ -50,10 +71,27 @@ impl<E> Error<E> {
             Error::Closed { received } => Error::Closed { received },
             Error::Truncated { received } => Error::Truncated { received },
             Error::TooLarge { limit } => Error::TooLarge { limit },
-            Error::NotProxy => Error::NotProxy,
+            Error::NotProxy { received } => Error::NotProxy { received },
             Error::Untrusted { peer } => Error::Untrusted { peer },
             Error::Invalid(e) => Error::Invalid(e),
+            Error::Unexpected { version } => Error::Unexpected { version },
+            Error::WrongTransport => Error::WrongTransport,
         }
+    }
+
+    /// The stream's own error, if that is what this is.
+    pub fn into_io(self) -> Result<E, Self> {
+        match self {
+            Error::Io(e) => Ok(e),
+            other => Err(other),
+        }
+    }
+}
+
+fn version(v: Version) -> u8 {
+    match v {
+        Version::V1 => 1,
+        Version::V2 => 2,
     }
 }
 
@@ -63,6 +101,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::Io(e) => write!(f, "I/O error while reading the PROXY header: {e}"),
             Error::TimedOut { received } => {
                 write!(f, "timed out waiting for the PROXY header ({received} bytes received)")
+            }
+            Error::Closed { received: 0 } => {
+                f.write_str("peer closed the connection before sending a PROXY header")
             }
             Error::Closed { received } => write!(
                 f,
@@ -75,13 +116,26 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
             Error::TooLarge { limit } => {
                 write!(f, "PROXY header larger than the {limit}-byte limit")
             }
-            Error::NotProxy => {
+            Error::NotProxy { .. } => {
                 f.write_str("connection does not start with a PROXY header, which is required")
             }
-            Error::Untrusted { peer } => {
+            Error::Untrusted { peer: Some(peer) } => {
                 write!(f, "PROXY header from {peer}, which is not a trusted proxy")
             }
+            Error::Untrusted { peer: None } => f.write_str(
+                "PROXY header from a peer whose address is unknown, and only listed proxies \
+                 are trusted",
+            ),
             Error::Invalid(e) => write!(f, "invalid PROXY header: {e}"),
+            Error::Unexpected { version: v } => write!(
+                f,
+                "the peer sent a PROXY v{} header, but this listener does not accept the \
+                 PROXY protocol: enable it, or stop the proxy sending it",
+                version(*v)
+            ),
+            Error::WrongTransport => f.write_str(
+                "datagram carries a PROXY header for a stream (v1, or v2 STREAM), not DGRAM",
+            ),
         }
     }
 }
@@ -107,8 +161,10 @@ impl From<Error<std::io::Error>> for std::io::Error {
             Error::Untrusted { .. } => ErrorKind::PermissionDenied,
             Error::Truncated { .. }
             | Error::TooLarge { .. }
-            | Error::NotProxy
-            | Error::Invalid(_) => ErrorKind::InvalidData,
+            | Error::NotProxy { .. }
+            | Error::Invalid(_)
+            | Error::Unexpected { .. }
+            | Error::WrongTransport => ErrorKind::InvalidData,
         };
         std::io::Error::new(kind, e)
     }
@@ -116,22 +172,6 @@ impl From<Error<std::io::Error>> for std::io::Error {
 
 #[cfg(feature = "std")]
 impl Error<std::io::Error> {
-    /// The peer's address, or [`Error::Closed`] when the peer is already
-    /// gone: a peer that connects and resets at once (a TCP health check)
-    /// makes `getpeername` fail with `ENOTCONN`, which is a close, not a
-    /// failure of this side.
-    pub(crate) fn from_peer_addr(
-        peer: std::io::Result<core::net::SocketAddr>,
-    ) -> Result<IpAddr, Self> {
-        match peer {
-            Ok(addr) => Ok(addr.ip()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotConnected => {
-                Err(Error::Closed { received: 0 })
-            }
-            Err(e) => Err(Error::Io(e)),
-        }
-    }
-
     /// True when the peer went away (closed or reset the connection) rather
     /// than sending something wrong: what a load balancer's TCP health check
     /// does, so servers can log it quietly.
@@ -149,14 +189,4 @@ impl Error<std::io::Error> {
 pub fn is_disconnect_kind(kind: std::io::ErrorKind) -> bool {
     use std::io::ErrorKind::*;
     matches!(kind, UnexpectedEof | ConnectionReset | ConnectionAborted | NotConnected | BrokenPipe)
-}
-
-impl<E> Error<E> {
-    /// The stream's own error, if that is what this is.
-    pub fn into_io(self) -> Result<E, Self> {
-        match self {
-            Error::Io(e) => Ok(e),
-            other => Err(other),
-        }
-    }
 }

@@ -16,7 +16,10 @@ mod config;
 mod datagram;
 mod engine;
 mod error;
+mod first_bytes;
 mod log;
+#[cfg(feature = "std")]
+mod peer;
 mod rewind;
 #[cfg(feature = "std")]
 mod std_io;
@@ -25,18 +28,24 @@ mod tokio_io;
 mod trust;
 
 pub use asynch::read_header_async;
-pub use blocking::{read_header, read_header_from};
-pub use config::{Config, DEFAULT_MAX_HEADER_LEN, MAX_HEADER_LEN, Policy, Untrusted};
+pub use blocking::read_header;
+pub use config::{
+    Config, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_HEADER_LEN, DEFAULT_SETUP_TIMEOUT, MAX_HEADER_LEN,
+    Policy, Untrusted,
+};
 pub use datagram::split_datagram;
 pub use engine::Accepted;
 pub use error::Error;
 #[cfg(feature = "std")]
 pub use error::is_disconnect_kind;
-pub use rewind::Rewind;
+pub use first_bytes::FirstBytes;
 #[cfg(feature = "std")]
-pub use std_io::{read_header_std, read_header_tcp};
+pub use peer::{PeerAddr, WithPeer};
+pub use rewind::{Rewind, Unread};
+#[cfg(feature = "std")]
+pub use std_io::{Deadline, Socket, read_header_std};
 #[cfg(feature = "tokio")]
-pub use tokio_io::{read_header_tokio, read_header_tokio_from};
-pub use trust::{AnyPeer, Cidr, CidrError, CidrList, Trust};
+pub use tokio_io::read_header_tokio;
+pub use trust::{AnyPeer, Cidr, CidrError, CidrList, Trust, canonical};
 
 pub use proxy_hdr;

@@ -7,9 +7,11 @@
 ///
 /// `B` is any byte container: `&[u8]` borrowed from the read buffer, a
 /// `heapless::Vec` or, with `std`, a `Vec<u8>` to move into a spawned task.
+/// Once the prefix is replayed it is dropped, so an owned prefix holds no
+/// memory for the rest of the connection.
 #[derive(Debug)]
 pub struct Rewind<S, B> {
-    prefix: B,
+    prefix: Option<B>,
     pos: usize,
     inner: S,
 }
@@ -17,12 +19,12 @@ pub struct Rewind<S, B> {
 impl<S, B: AsRef<[u8]>> Rewind<S, B> {
     /// Replays `prefix`, then reads `inner`.
     pub fn new(inner: S, prefix: B) -> Self {
-        Rewind { prefix, pos: 0, inner }
+        Rewind { prefix: Some(prefix), pos: 0, inner }
     }
 
     /// The prefix bytes not yet read.
     pub fn pending(&self) -> &[u8] {
-        self.prefix.as_ref().get(self.pos..).unwrap_or_default()
+        pending(&self.prefix, self.pos)
     }
 
     /// The inner stream.
@@ -35,22 +37,67 @@ impl<S, B: AsRef<[u8]>> Rewind<S, B> {
         &mut self.inner
     }
 
-    /// The inner stream; bytes still pending are dropped (check
-    /// [`pending`](Self::pending) first).
-    pub fn into_inner(self) -> S {
-        self.inner
+    /// The inner stream and the prefix bytes not yet read, given back (as
+    /// `BufWriter::into_parts` does): nothing is dropped.
+    ///
+    /// ```
+    /// use proxy_hdr_io::Rewind;
+    /// let mut stream = Rewind::new(&b"world"[..], &b"hello "[..]);
+    /// let mut first = [0u8; 2];
+    /// std::io::Read::read(&mut stream, &mut first).unwrap();
+    /// let (inner, unread) = stream.into_parts();
+    /// assert_eq!((unread.as_ref(), inner), (&b"llo "[..], &b"world"[..]));
+    /// ```
+    pub fn into_parts(self) -> (S, Unread<B>) {
+        (self.inner, Unread { bytes: self.prefix, pos: self.pos })
     }
 
     /// Copies pending prefix bytes into `buf`; `None` when none are left.
     fn replay(&mut self, buf: &mut [u8]) -> Option<usize> {
-        let pending = self.prefix.as_ref().get(self.pos..).unwrap_or_default();
+        let pending = self.pending();
         if pending.is_empty() || buf.is_empty() {
             return None;
         }
         let n = pending.len().min(buf.len());
         buf.get_mut(..n)?.copy_from_slice(pending.get(..n)?);
-        self.pos += n;
+        self.consumed(n);
         Some(n)
+    }
+
+    /// Marks `n` pending bytes read, dropping the prefix once all are.
+    fn consumed(&mut self, n: usize) {
+        self.pos += n;
+        if self.pending().is_empty() {
+            self.prefix = None;
+            self.pos = 0;
+        }
+    }
+}
+
+fn pending<B: AsRef<[u8]>>(prefix: &Option<B>, pos: usize) -> &[u8] {
+    prefix.as_ref().and_then(|p| p.as_ref().get(pos..)).unwrap_or_default()
+}
+
+/// The prefix bytes a [`Rewind`] had not replayed yet: its buffer and how
+/// far it got. `as_ref()` is the unread part, so it can prefix another
+/// stream in turn.
+#[derive(Debug, Clone)]
+pub struct Unread<B> {
+    bytes: Option<B>,
+    pos: usize,
+}
+
+impl<B: AsRef<[u8]>> AsRef<[u8]> for Unread<B> {
+    fn as_ref(&self) -> &[u8] {
+        pending(&self.bytes, self.pos)
+    }
+}
+
+impl<B> Unread<B> {
+    /// The whole buffer, the part already read included; `None` once it was
+    /// all replayed (and dropped).
+    pub fn into_buffer(self) -> Option<B> {
+        self.bytes
     }
 }
 
@@ -138,7 +185,7 @@ mod tokio_impls {
             if !pending.is_empty() {
                 let n = pending.len().min(buf.remaining());
                 buf.put_slice(pending.get(..n).unwrap_or_default());
-                this.pos += n;
+                this.consumed(n);
                 return Poll::Ready(Ok(()));
             }
             Pin::new(&mut this.inner).poll_read(cx, buf)

@@ -1,46 +1,44 @@
-//! tokio streams: the async read loop over `FromTokio`, with the deadline
-//! from `tokio::time`.
+//! tokio streams: the async read loop over `FromTokio`, with the header's
+//! deadline from `tokio::time`.
 
 use std::io;
-use std::net::IpAddr;
 
 use embedded_io_adapters::tokio_1::FromTokio;
 use tokio::io::AsyncRead;
-use tokio::net::TcpStream;
 
 use crate::asynch::read_header_async;
 use crate::config::Config;
 use crate::engine::Accepted;
 use crate::error::Error;
+use crate::peer::{PeerAddr, peer_of};
 use crate::trust::Trust;
 
-/// Reads a header from a tokio TCP connection, checking the peer against
-/// [`Config::trusted`] and bounding the whole header by [`Config::timeout`].
+/// Reads a header from a tokio stream (`TcpStream`, `UnixStream`, or any
+/// stream wrapped in [`WithPeer`](crate::WithPeer)): its peer is checked
+/// against the trusted peers, and the config's header deadline bounds the
+/// whole header.
 ///
-/// Not cancel-safe (see [`read_header_async`]); the timeout is built in.
-pub async fn read_header_tokio<'b, T: Trust>(
-    stream: &mut TcpStream,
+/// Not cancel-safe (see [`read_header_async`]); the deadline is built in,
+/// so there is no need to race it against a timer.
+pub async fn read_header_tokio<'b, S, T>(
+    stream: &mut S,
     buf: &'b mut [u8],
     config: &Config<T>,
-) -> Result<Accepted<'b>, Error<io::Error>> {
-    let peer = Error::from_peer_addr(stream.peer_addr())?;
-    read_header_tokio_from(stream, Some(peer), buf, config).await
+) -> Result<Accepted<'b>, Error<io::Error>>
+where
+    S: AsyncRead + PeerAddr + Unpin + ?Sized,
+    T: Trust,
+{
+    let peer = peer_of(stream)?;
+    let mut stream = FromTokio::new(stream);
+    read_header_async(&mut stream, peer, buf, config, deadline(config.header_timeout())).await
 }
 
-/// Reads a header from any tokio `AsyncRead` (a unix socket, a TLS stream of
-/// an outer proxy, ...), checking `peer` when given.
-pub async fn read_header_tokio_from<'b, S: AsyncRead + Unpin, T: Trust>(
-    stream: &mut S,
-    peer: Option<IpAddr>,
-    buf: &'b mut [u8],
-    config: &Config<T>,
-) -> Result<Accepted<'b>, Error<io::Error>> {
-    let mut stream = FromTokio::new(stream);
-    let deadline = async {
-        match config.timeout {
-            Some(t) => tokio::time::sleep(t).await,
-            None => core::future::pending().await,
-        }
-    };
-    read_header_async(&mut stream, peer, buf, config, deadline).await
+/// A future that completes after `timeout`, or never for `None` (or a
+/// timeout too large to represent).
+pub(crate) async fn deadline(timeout: Option<std::time::Duration>) {
+    match timeout.and_then(|t| tokio::time::Instant::now().checked_add(t)) {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => core::future::pending().await,
+    }
 }

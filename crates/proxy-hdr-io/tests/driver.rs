@@ -7,8 +7,8 @@ use std::net::IpAddr;
 
 use common::{CLIENT_HELLO_START, Chunked, V1_TCP4};
 use proxy_hdr_io::{
-    Accepted, CidrList, Config, Error, Policy, Rewind, Untrusted, read_header, read_header_async,
-    read_header_from,
+    Accepted, AnyPeer, CidrList, Config, Error, Policy, Rewind, Untrusted, read_header,
+    read_header_async,
 };
 
 fn concat(parts: &[&[u8]]) -> Vec<u8> {
@@ -33,7 +33,7 @@ fn header_then_every_byte_after_it() {
     for sizes in [&[1][..], &[3, 5], &[64], &[45, 1]] {
         let mut stream = Chunked::new(&input, sizes);
         let mut buf = [0u8; 256];
-        let accepted = read_header(&mut stream, &mut buf, &Config::new()).unwrap();
+        let accepted = read_header(&mut stream, None, &mut buf, &Config::new()).unwrap();
         let header = accepted.header.unwrap();
         assert_eq!(header.source(), Some("192.0.2.7:56324".parse().unwrap()), "{sizes:?}");
         assert_eq!(accepted.header_len, V1_TCP4.len());
@@ -52,10 +52,10 @@ fn policies() {
         let mut stream = Chunked::new(input, &[4]);
         let mut buf = [0u8; 256];
         let config = Config::new().with_policy(policy);
-        read_header(&mut stream, &mut buf, &config)
+        read_header(&mut stream, None, &mut buf, &config)
             .map(|a| (a.header.is_some(), a.leftover.to_vec()))
     };
-    assert!(matches!(run(tls, Policy::Require), Err(Error::NotProxy)));
+    assert!(matches!(run(tls, Policy::Require), Err(Error::NotProxy { received: 4 })));
     // Optional decides from the first byte and returns it as leftover.
     assert_eq!(run(tls, Policy::Optional).unwrap(), (false, tls[..4].to_vec()));
     assert_eq!(run(http, Policy::Optional).unwrap(), (false, http[..4].to_vec()));
@@ -70,13 +70,30 @@ fn policies() {
     let mut stream = Chunked::new(post, &[64]);
     let mut buf = [0u8; 256];
     let optional = Config::new().with_policy(Policy::Optional);
-    let got = read_header(&mut stream, &mut buf, &optional).unwrap();
+    let got = read_header(&mut stream, None, &mut buf, &optional).unwrap();
     assert_eq!((got.header, got.leftover), (None, &post[..]));
     // A broken header is an error under every policy.
     for policy in [Policy::Require, Policy::Optional, Policy::Ignore] {
         let got = run(b"PROXY TCP4 1.2.3.999 ", policy);
         assert!(matches!(got, Err(Error::Invalid(proxy_hdr::Error::V1InvalidIpv4))), "{policy:?}");
     }
+    // Refuse: the PROXY protocol is off, and a header says the proxy in
+    // front sends it anyway (the seed's failure), named at its signature.
+    let v2 = concat(&[&proxy_hdr::v2::SIGNATURE, b"\x21"]);
+    let refused = [(&with_header[..], 1), (b"PROXY TCP4 1.2.3.999 ", 1), (&v2[..], 2)];
+    for (input, version) in refused {
+        let got = run(input, Policy::Refuse);
+        let want = if version == 1 { proxy_hdr::Version::V1 } else { proxy_hdr::Version::V2 };
+        assert!(matches!(got, Err(Error::Unexpected { version: v }) if v == want), "{got:?}");
+    }
+    assert_eq!(run(tls, Policy::Refuse).unwrap(), (false, tls[..4].to_vec()));
+    assert_eq!(run(post, Policy::Refuse).unwrap(), (false, post[..4].to_vec()));
+    let e = run(&with_header, Policy::Refuse).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the peer sent a PROXY v1 header, but this listener does not accept the PROXY protocol: \
+         enable it, or stop the proxy sending it"
+    );
 }
 
 #[test]
@@ -88,23 +105,90 @@ fn trust() {
     let mut buf = [0u8; 128];
 
     let config = Config::new().with_trusted(proxies.clone(), Untrusted::Reject);
-    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(inside), &mut buf, &config);
+    let got = read_header(&mut Chunked::new(&input, &[99]), Some(inside), &mut buf, &config);
     assert!(got.unwrap().header.is_some());
-    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
-    assert!(matches!(got, Err(Error::Untrusted { peer }) if peer == outside));
+    let got = read_header(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
+    assert!(matches!(got, Err(Error::Untrusted { peer }) if peer == Some(outside)));
 
     // Treated as absent: skipped, but its addresses are never reported.
     let config = Config::new().with_trusted(proxies, Untrusted::TreatAsAbsent);
-    let got = read_header_from(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
+    let got = read_header(&mut Chunked::new(&input, &[99]), Some(outside), &mut buf, &config);
     let got = got.unwrap();
     assert_eq!((got.header, got.leftover), (None, &b"data"[..]));
 
     // A closure works as a predicate.
     let config = Config::new().with_trusted(|ip: IpAddr| ip.is_loopback(), Untrusted::Reject);
     let loopback = Some("127.0.0.1".parse().unwrap());
-    assert!(
-        read_header_from(&mut Chunked::new(&input, &[99]), loopback, &mut buf, &config).is_ok()
-    );
+    assert!(read_header(&mut Chunked::new(&input, &[99]), loopback, &mut buf, &config).is_ok());
+}
+
+/// A trust list fails closed: with no peer address (a unix socket, an
+/// in-memory stream) a forged header is refused, unless every peer is
+/// trusted. Found: every reader without a peer accepted it.
+#[test]
+fn trust_fails_closed_without_a_peer() {
+    let input = concat(&[V1_TCP4, b"data"]);
+    let mut buf = [0u8; 128];
+    let proxies: CidrList<2> = CidrList::parse(["10.0.0.0/8"]).unwrap();
+    for untrusted in [Untrusted::Reject, Untrusted::TreatAsAbsent] {
+        let config = Config::new().with_trusted(proxies.clone(), untrusted);
+        let got = read_header(&mut Chunked::new(&input, &[99]), None, &mut buf, &config);
+        match untrusted {
+            Untrusted::Reject => assert!(matches!(got, Err(Error::Untrusted { peer: None }))),
+            Untrusted::TreatAsAbsent => assert_eq!(got.unwrap().header, None),
+        }
+    }
+    let closure = Config::new().with_trusted(|_: IpAddr| true, Untrusted::Reject);
+    let got = read_header(&mut Chunked::new(&input, &[99]), None, &mut buf, &closure);
+    assert!(matches!(got, Err(Error::Untrusted { peer: None })), "{got:?}");
+    let any = Config::new().with_trusted(AnyPeer, Untrusted::Reject);
+    let got = read_header(&mut Chunked::new(&input, &[99]), None, &mut buf, &any);
+    assert!(got.unwrap().header.is_some());
+    // A dual-stack socket's peer is compared and reported in IPv4 form.
+    let config = Config::new().with_trusted(proxies, Untrusted::Reject);
+    let mapped = Some("::ffff:203.0.113.5".parse().unwrap());
+    let got = read_header(&mut Chunked::new(&input, &[99]), mapped, &mut buf, &config);
+    let want: IpAddr = "203.0.113.5".parse().unwrap();
+    assert!(matches!(got, Err(Error::Untrusted { peer: Some(p) }) if p == want), "{got:?}");
+    let inside = Some("::ffff:10.0.0.1".parse().unwrap());
+    let got = read_header(&mut Chunked::new(&input, &[99]), inside, &mut buf, &config);
+    assert!(got.unwrap().header.is_some());
+}
+
+/// `Ignore` drops a header whoever sent it: its addresses are never used,
+/// so an untrusted peer is not refused for it.
+#[test]
+fn ignore_does_not_check_trust() {
+    let input = concat(&[V1_TCP4, b"data"]);
+    let mut buf = [0u8; 128];
+    let proxies: CidrList<2> = CidrList::parse(["10.0.0.0/8"]).unwrap();
+    let config = Config::new().with_policy(Policy::Ignore).with_trusted(proxies, Untrusted::Reject);
+    let outside = Some("203.0.113.5".parse().unwrap());
+    let got = read_header(&mut Chunked::new(&input, &[99]), outside, &mut buf, &config).unwrap();
+    assert_eq!((got.header, got.header_len, got.leftover), (None, V1_TCP4.len(), &b"data"[..]));
+}
+
+/// A read interrupted by a signal is retried, not the end of the header.
+#[test]
+fn interrupted_reads_are_retried() {
+    struct Interrupting(Chunked, bool);
+    impl embedded_io::ErrorType for Interrupting {
+        type Error = embedded_io::ErrorKind;
+    }
+    impl embedded_io::Read for Interrupting {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, embedded_io::ErrorKind> {
+            self.1 = !self.1;
+            if self.1 {
+                return Err(embedded_io::ErrorKind::Interrupted);
+            }
+            self.0.read(buf).map_err(|never| match never {})
+        }
+    }
+    let input = concat(&[V1_TCP4, b"data"]);
+    let mut stream = Interrupting(Chunked::new(&input, &[5]), false);
+    let mut buf = [0u8; 128];
+    let got = read_header(&mut stream, None, &mut buf, &Config::new()).unwrap();
+    assert_eq!(got.header_len, V1_TCP4.len());
 }
 
 /// A stream that serves a prefix and then fails: proves nothing past the
@@ -131,29 +215,33 @@ fn v2_length_beyond_the_limit_is_refused_before_the_body() {
     prefix.extend_from_slice(&[0x21, 0x11, 0xff, 0xff]);
     let config = Config::new().with_max_header_len(512);
     let mut buf = [0u8; 1024];
-    let got = read_header(&mut PrefixOnly(Chunked::new(&prefix, &[5])), &mut buf, &config);
+    let got = read_header(&mut PrefixOnly(Chunked::new(&prefix, &[5])), None, &mut buf, &config);
     assert!(matches!(got, Err(Error::TooLarge { limit: 512 })), "{got:?}");
     // The buffer is a limit too.
     let mut small = [0u8; 64];
-    let got =
-        read_header(&mut PrefixOnly(Chunked::new(&prefix, &[16])), &mut small, &Config::new());
+    let got = read_header(
+        &mut PrefixOnly(Chunked::new(&prefix, &[16])),
+        None,
+        &mut small,
+        &Config::new(),
+    );
     assert!(matches!(got, Err(Error::TooLarge { limit: 64 })), "{got:?}");
     // A v1 line that never ends fills a small buffer and stops there.
     let mut tiny = [0u8; 20];
     let mut endless = Chunked::new(b"PROXY UNKNOWN aaaaaaaaaaaaaaaaaaaaaaaaaaa", &[3]);
-    let got = read_header(&mut endless, &mut tiny, &Config::new());
+    let got = read_header(&mut endless, None, &mut tiny, &Config::new());
     assert!(matches!(got, Err(Error::TooLarge { limit: 20 })), "{got:?}");
 }
 
 #[test]
 fn end_of_stream() {
     let mut buf = [0u8; 128];
-    let got = read_header(&mut Chunked::new(&V1_TCP4[..20], &[7]), &mut buf, &Config::new());
+    let got = read_header(&mut Chunked::new(&V1_TCP4[..20], &[7]), None, &mut buf, &Config::new());
     assert!(matches!(got, Err(Error::Closed { received: 20 })), "{got:?}");
-    let got = read_header(&mut Chunked::new(b"", &[7]), &mut buf, &Config::new());
+    let got = read_header(&mut Chunked::new(b"", &[7]), None, &mut buf, &Config::new());
     assert!(matches!(got, Err(Error::Closed { received: 0 })));
     let optional = Config::new().with_policy(Policy::Optional);
-    let got = read_header(&mut Chunked::new(b"", &[7]), &mut buf, &optional).unwrap();
+    let got = read_header(&mut Chunked::new(b"", &[7]), None, &mut buf, &optional).unwrap();
     assert_eq!(got, Accepted { header: None, header_len: 0, leftover: &[] });
 }
 
@@ -213,8 +301,8 @@ async fn async_loop_and_its_deadline() {
 fn every_two_part_split() {
     let v2 = {
         let h = proxy_hdr::v2::Header::proxy(
-            proxy_hdr::v2::Protocol::Stream,
-            proxy_hdr::v2::Addresses::Inet {
+            proxy_hdr::Protocol::Stream,
+            proxy_hdr::Addresses::Inet {
                 source: "10.0.3.233:2025".parse().unwrap(),
                 destination: "192.0.2.1:443".parse().unwrap(),
             },
@@ -229,7 +317,7 @@ fn every_two_part_split() {
         for cut in 1..input.len() {
             let mut stream = Chunked::new(&input, &[cut, input.len()]);
             let mut buf = [0u8; 512];
-            let accepted = read_header(&mut stream, &mut buf, &Config::new()).unwrap();
+            let accepted = read_header(&mut stream, None, &mut buf, &Config::new()).unwrap();
             assert!(accepted.header.is_some(), "cut {cut}");
             let mut rest = Rewind::new(&mut stream, accepted.leftover);
             assert_eq!(drain(&mut rest), payload, "cut {cut}");

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Rng;
-use proxy_hdr::v2::{Addresses, Header, Protocol};
+use proxy_hdr::v2::Header;
+use proxy_hdr::{Addresses, Protocol};
 use proxy_hdr_io::{Config, Error, Rewind, read_header_tokio};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -41,7 +42,7 @@ fn wire(i: usize, payload: &[u8]) -> Vec<u8> {
 
 /// Echoes "<source>|<payload>" back: what the server understood.
 async fn serve(listener: TcpListener, timeouts: Arc<AtomicUsize>) {
-    let config = Arc::new(Config::new().with_timeout(Some(TIMEOUT)));
+    let config = Arc::new(Config::new().with_header_timeout(Some(TIMEOUT)));
     loop {
         let Ok((mut conn, _)) = listener.accept().await else { return };
         let config = config.clone();

@@ -10,15 +10,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::V1_TCP4;
-use proxy_hdr_io::{Config, Error, Rewind, read_header_tcp, read_header_tokio};
+use proxy_hdr_io::{
+    CidrList, Config, Error, Rewind, Untrusted, read_header_std, read_header_tokio,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PAYLOAD: &[u8] = b"\x16\x03\x01\x00\x05hello, after the header";
 
 fn v2_header() -> Vec<u8> {
     let header = proxy_hdr::v2::Header::proxy(
-        proxy_hdr::v2::Protocol::Stream,
-        proxy_hdr::v2::Addresses::Inet6 {
+        proxy_hdr::Protocol::Stream,
+        proxy_hdr::Addresses::Inet6 {
             source: "[2001:db8::7]:40000".parse().unwrap(),
             destination: "[2001:db8::1]:443".parse().unwrap(),
         },
@@ -51,7 +53,7 @@ fn std_blocking_one_write_and_trickled() {
         });
         let (mut conn, _) = listener.accept().unwrap();
         let mut buf = [0u8; 512];
-        let accepted = read_header_tcp(&mut conn, &mut buf, &Config::new()).unwrap();
+        let accepted = read_header_std(&mut conn, &mut buf, &Config::new()).unwrap();
         let source = accepted.header.unwrap().source().unwrap();
         assert!(
             source.to_string() == "192.0.2.7:56324" || source.to_string() == "[2001:db8::7]:40000"
@@ -68,7 +70,7 @@ fn std_blocking_one_write_and_trickled() {
 #[test]
 fn std_deadline_against_silent_and_slowloris_peers() {
     let timeout = Duration::from_millis(300);
-    let config = Config::new().with_timeout(Some(timeout));
+    let config = Config::new().with_header_timeout(Some(timeout));
     for trickle in [false, true] {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -89,7 +91,7 @@ fn std_deadline_against_silent_and_slowloris_peers() {
         let (mut conn, _) = listener.accept().unwrap();
         let start = Instant::now();
         let mut buf = [0u8; 256];
-        let got = read_header_tcp(&mut conn, &mut buf, &config);
+        let got = read_header_std(&mut conn, &mut buf, &config);
         let took = start.elapsed();
         assert!(matches!(got, Err(Error::TimedOut { .. })), "trickle {trickle}: {got:?}");
         assert!(
@@ -112,7 +114,7 @@ fn std_peer_closing_mid_header() {
     let (mut conn, _) = listener.accept().unwrap();
     client.join().unwrap();
     let mut buf = [0u8; 256];
-    let got = read_header_tcp(&mut conn, &mut buf, &Config::new());
+    let got = read_header_std(&mut conn, &mut buf, &Config::new());
     assert!(matches!(got, Err(Error::Closed { received: 12 })), "{got:?}");
 }
 
@@ -129,10 +131,11 @@ fn std_v2_length_beyond_limit_refused_without_waiting_for_the_body() {
         let _ = s.read(&mut [0u8; 1]);
     });
     let (mut conn, _) = listener.accept().unwrap();
-    let config = Config::new().with_max_header_len(1024).with_timeout(Some(Duration::from_secs(5)));
+    let config =
+        Config::new().with_max_header_len(1024).with_header_timeout(Some(Duration::from_secs(5)));
     let start = Instant::now();
     let mut buf = [0u8; 2048];
-    let got = read_header_tcp(&mut conn, &mut buf, &config);
+    let got = read_header_std(&mut conn, &mut buf, &config);
     assert!(matches!(got, Err(Error::TooLarge { limit: 1024 })), "{got:?}");
     assert!(start.elapsed() < Duration::from_secs(1), "decided on the length field");
     drop(conn);
@@ -189,7 +192,8 @@ async fn tokio_deadline() {
     let start = Instant::now();
     let mut buf = [0u8; 256];
     let got =
-        read_header_tokio(&mut conn, &mut buf, &Config::new().with_timeout(Some(timeout))).await;
+        read_header_tokio(&mut conn, &mut buf, &Config::new().with_header_timeout(Some(timeout)))
+            .await;
     let took = start.elapsed();
     assert!(matches!(got, Err(Error::TimedOut { received }) if received > 0), "{got:?}");
     assert!(took >= timeout && took < timeout + Duration::from_millis(150), "{took:?}");
@@ -256,4 +260,87 @@ async fn tokio_reset_at_once_is_a_disconnect() {
     let mut buf = [0u8; 256];
     let err = read_header_tokio(&mut conn, &mut buf, &Config::new()).await.unwrap_err();
     assert!(!err.is_disconnect(), "{err:?}");
+}
+
+/// A header read with a deadline survives a signal: socket receives with a
+/// timeout are never restarted by the kernel (signal(7), even with
+/// SA_RESTART), so each EINTR is retried with the time left. Found: the
+/// connection failed with "Interrupted system call".
+#[test]
+fn std_signal_during_the_header_is_retried() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let flag = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGUSR1, flag.clone()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        tx.send(nix::sys::pthread::pthread_self()).unwrap();
+        let mut buf = [0u8; 256];
+        let config = Config::new().with_header_timeout(Some(Duration::from_secs(3)));
+        read_header_std(&mut conn, &mut buf, &config)
+            .map(|a| a.header_len)
+            .map_err(|e| e.to_string())
+    });
+    let mut client = TcpStream::connect(addr).unwrap();
+    let reader = rx.recv().unwrap();
+    client.write_all(&V1_TCP4[..10]).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    for _ in 0..3 {
+        nix::sys::pthread::pthread_kill(reader, nix::sys::signal::Signal::SIGUSR1).unwrap();
+        thread::sleep(Duration::from_millis(50));
+    }
+    client.write_all(&V1_TCP4[10..]).unwrap();
+    assert_eq!(server.join().unwrap(), Ok(V1_TCP4.len()));
+    assert!(flag.load(std::sync::atomic::Ordering::Relaxed), "the signal was delivered");
+}
+
+/// `Duration::MAX` means no deadline, not a panic (`Instant + Duration`
+/// overflowed); a socket left non-blocking is read as a blocking one, not
+/// timed out at once, and is non-blocking again afterwards.
+#[test]
+fn std_huge_timeout_and_nonblocking_socket() {
+    for nonblocking in [false, true] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = thread::spawn(move || {
+            send(TcpStream::connect(addr).unwrap(), V1_TCP4.to_vec(), 7, Duration::from_millis(60))
+        });
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_nonblocking(nonblocking).unwrap();
+        let config = Config::new().with_header_timeout(Some(Duration::MAX));
+        let mut buf = [0u8; 256];
+        let got = read_header_std(&mut conn, &mut buf, &config).map(|a| a.header_len);
+        assert_eq!(got.map_err(|e| e.to_string()), Ok(V1_TCP4.len()), "nonblocking {nonblocking}");
+        if nonblocking {
+            let after = conn.read(&mut [0u8; 1]);
+            assert_eq!(after.unwrap_err().kind(), std::io::ErrorKind::WouldBlock, "mode restored");
+        }
+        assert_eq!(conn.read_timeout().unwrap(), None, "timeout restored");
+        drop(conn);
+        client.join().unwrap();
+    }
+}
+
+/// A unix socket has no peer address: under a trust list, a header from it
+/// is refused (fails closed).
+#[test]
+fn std_unix_socket_under_a_trust_list_fails_closed() {
+    use std::os::unix::net::{UnixListener, UnixStream};
+    let dir = std::env::temp_dir().join(format!("proxy-hdr-io-unix-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("s.sock");
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    let mut client = UnixStream::connect(&path).unwrap();
+    client.write_all(V1_TCP4).unwrap();
+    let (mut conn, _) = listener.accept().unwrap();
+    let proxies: CidrList<2> = CidrList::loopback().unwrap();
+    let config = Config::new().with_trusted(proxies, Untrusted::Reject);
+    let mut buf = [0u8; 256];
+    let got = read_header_std(&mut conn, &mut buf, &config);
+    assert!(matches!(got, Err(Error::Untrusted { peer: None })), "{got:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,16 +5,12 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{Chunked, Rng};
 use conformance::{Expect, Vector, header_expect};
 use proxy_hdr_io::{Config, Error, MAX_HEADER_LEN, Rewind, read_header};
 
 fn vectors() -> Vec<Vector> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
-    let files = conformance::vector_files(&dir).unwrap();
-    let vectors: Vec<Vector> = files.iter().map(|f| Vector::load(f).unwrap()).collect();
+    let vectors = conformance::committed_vectors();
     assert!(vectors.len() >= 150, "only {} vectors", vectors.len());
     vectors
 }
@@ -24,7 +20,7 @@ fn drive(input: &[u8], sizes: &[usize]) -> Result<(serde_json::Value, Vec<u8>), 
     let mut stream = Chunked::new(input, sizes);
     let mut buf = vec![0u8; MAX_HEADER_LEN + 64];
     let config = Config::new().with_max_header_len(MAX_HEADER_LEN);
-    match read_header(&mut stream, &mut buf, &config) {
+    match read_header(&mut stream, None, &mut buf, &config) {
         Ok(accepted) => {
             let header = accepted.header.expect("Require policy reports the header");
             let expect = header_expect(&header, accepted.header_len);
@@ -41,7 +37,7 @@ fn drive(input: &[u8], sizes: &[usize]) -> Result<(serde_json::Value, Vec<u8>), 
             Ok((expect, after))
         }
         Err(Error::Invalid(e)) => Err(format!("invalid {}", e.code())),
-        Err(Error::NotProxy) => Err("not_proxy".into()),
+        Err(Error::NotProxy { .. }) => Err("not_proxy".into()),
         Err(Error::Closed { received }) if received == input.len() => Err("incomplete".into()),
         Err(other) => Err(format!("unexpected driver error: {other:?}")),
     }
