@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 fn in_memory(c: &mut Criterion) {
-    let config = Config::new().with_timeout(None);
+    let config = Config::new().with_header_timeout(None);
     for input in inputs()
         .into_iter()
         .filter(|i| ["v1_tcp4", "v2_tcp4", "v2_tcp6_tlvs_crc"].contains(&i.name))
@@ -43,7 +43,7 @@ fn in_memory(c: &mut Criterion) {
             let mut buf = [0u8; 512];
             b.iter(|| {
                 let mut stream = black_box(bytes);
-                match read_header(&mut stream, &mut buf, &config) {
+                match read_header(&mut stream, None, &mut buf, &config) {
                     Ok(accepted) => {
                         black_box(&accepted.header);
                         accepted.header_len + accepted.leftover.len()

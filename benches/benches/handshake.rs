@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use proxy_hdr::v2::{Addresses, Header, Protocol};
+use proxy_hdr::v2::Header;
+use proxy_hdr::{Addresses, Protocol};
 use proxy_hdr_io::{Config, Policy};
-use proxy_hdr_rustls::{ProxyTlsAcceptor, server_config_builder};
+use proxy_hdr_rustls::ProxyTlsAcceptor;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -68,11 +69,14 @@ fn handshakes(c: &mut Criterion) {
     let der: CertificateDer<'static> = cert.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
     let server_tls = Arc::new(
-        server_config_builder()
-            .expect("ring")
-            .with_no_client_auth()
-            .with_single_cert(vec![der.clone()], key)
-            .expect("a server config"),
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("ring")
+        .with_no_client_auth()
+        .with_single_cert(vec![der.clone()], key)
+        .expect("a server config"),
     );
     let mut roots = rustls::RootCertStore::empty();
     roots.add(der).expect("the root");

@@ -15,12 +15,12 @@ fn main() {
     };
     let input = inputs().into_iter().find(|i| i.name == input).expect("an input name");
     let n: usize = n.parse().expect("a count");
-    let config = Config::new().with_timeout(None);
+    let config = Config::new().with_header_timeout(None);
     let mut buf = [0u8; 512];
     for _ in 0..n {
         if what == "driver" {
             let mut stream = black_box(input.bytes.as_slice());
-            let accepted = read_header(&mut stream, &mut buf, &config).expect("a header");
+            let accepted = read_header(&mut stream, None, &mut buf, &config).expect("a header");
             black_box(accepted.header_len);
         } else {
             black_box(proxy_hdr::parse(black_box(&input.bytes)).expect("a header"));

@@ -9,7 +9,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use proxy_hdr::v2::{self, Addresses, ClientFlags, Protocol, Ssl, TlvType, TlvWriter};
+use proxy_hdr::v2::{self, ClientFlags, SslSubtype, TlvWriter};
+use proxy_hdr::{Addresses, Protocol};
 
 /// One benchmark input: a PROXY header followed by application bytes.
 #[derive(Debug, Clone)]
@@ -152,19 +153,19 @@ pub fn inputs() -> Vec<Input> {
 /// when `crc`, a CRC32C that `Header::write` fills in.
 fn realistic_tlvs(storage: &mut [u8], crc: bool) -> v2::Tlvs<'_> {
     let mut w = TlvWriter::new(storage);
-    w.push(TlvType::Alpn, b"h2")
-        .and_then(|w| w.push(TlvType::Authority, b"api.eu-west-1.shop.example.com"))
-        .and_then(|w| w.push(TlvType::UniqueId, b"4f8c2a1e7b3d4e9aa6c5d2f1e0b9c8d7"))
+    w.push(v2::TlvType::Alpn, b"h2")
+        .and_then(|w| w.push(v2::TlvType::Authority, b"api.eu-west-1.shop.example.com"))
+        .and_then(|w| w.push(v2::TlvType::UniqueId, b"4f8c2a1e7b3d4e9aa6c5d2f1e0b9c8d7"))
         .and_then(|w| {
             w.ssl(
                 ClientFlags::from_bits(0x07),
                 0,
                 &[
-                    (Ssl::VERSION, b"TLSv1.3"),
-                    (Ssl::CN, b"client-7f3a.shop.example.com"),
-                    (Ssl::CIPHER, b"TLS_AES_256_GCM_SHA384"),
-                    (Ssl::SIG_ALG, b"RSA-SHA256"),
-                    (Ssl::KEY_ALG, b"RSA2048"),
+                    (SslSubtype::Version, b"TLSv1.3"),
+                    (SslSubtype::Cn, b"client-7f3a.shop.example.com"),
+                    (SslSubtype::Cipher, b"TLS_AES_256_GCM_SHA384"),
+                    (SslSubtype::SigAlg, b"RSA-SHA256"),
+                    (SslSubtype::KeyAlg, b"RSA2048"),
                 ],
             )
         })
@@ -244,14 +245,14 @@ fn proxy_hdr_parse(buf: &[u8]) -> Option<Outcome> {
     }
     let tlvs = header.tlvs();
     for tlv in tlvs.iter() {
-        if tlv.tlv_type() == TlvType::Ssl {
-            let ssl = tlvs.ssl()?;
-            f.ssl(ssl.client().bits(), ssl.verify());
-            for sub in ssl.sub_tlvs() {
-                f.tlv(sub.kind(), sub.value().len());
+        match tlv.ssl() {
+            Some(ssl) => {
+                f.ssl(ssl.client().bits(), ssl.verify());
+                for sub in ssl.sub_tlvs() {
+                    f.tlv(sub.raw_kind(), sub.value().len());
+                }
             }
-        } else {
-            f.tlv(tlv.kind(), tlv.value().len());
+            None => f.tlv(tlv.raw_kind(), tlv.value().len()),
         }
     }
     Some(Outcome { len, source, digest: f.0, walks_tlvs: true })

@@ -1,62 +1,20 @@
 //! proxy-hdr never allocates while parsing; the peers' counts are printed
 //! for the benchmark report (`cargo test -p proxy-hdr-bench -- --nocapture`).
-#![allow(unsafe_code)] // a counting `GlobalAlloc` cannot be written without it
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
 
 use proxy_hdr_bench::{CONTENDERS, check, inputs};
 
-/// The system allocator, counting allocations made on the current thread
-/// (the test harness's other threads do not disturb the count).
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; counting touches a
-// const-initialised thread-local that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: conformance::Counting = conformance::Counting;
 
 const RUNS: usize = 100;
 
 /// Allocations per call of `f`, averaged over `RUNS` calls after one warm-up.
 fn allocations_per_call(mut f: impl FnMut()) -> f64 {
     f();
-    let before = ALLOCATIONS.with(Cell::get);
-    for _ in 0..RUNS {
-        f();
-    }
-    let after = ALLOCATIONS.with(Cell::get);
-    (after - before) as f64 / RUNS as f64
+    let ((), n) = conformance::allocations(|| (0..RUNS).for_each(|_| f()));
+    n as f64 / RUNS as f64
 }
 
 #[test]

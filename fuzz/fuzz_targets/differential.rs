@@ -1,4 +1,4 @@
-//! See `conformance::fuzz::differential` for what this target checks.
+//! See `invariants::differential` for what this target checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| conformance::fuzz::differential(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::differential(data));

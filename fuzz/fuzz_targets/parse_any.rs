@@ -1,4 +1,4 @@
-//! See `conformance::fuzz::parse_any` for what this target checks.
+//! See `invariants::parse_any` for what this target checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| conformance::fuzz::parse_any(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::parse_any(data));

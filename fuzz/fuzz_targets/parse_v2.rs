@@ -1,4 +1,4 @@
-//! See `conformance::fuzz::parse_v2` for what this target checks.
+//! See `invariants::parse_v2` for what this target checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| conformance::fuzz::parse_v2(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::parse_v2(data));

@@ -1,4 +1,4 @@
-//! See `conformance::fuzz::roundtrip` for what this target checks.
+//! See `invariants::roundtrip` for what this target checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| conformance::fuzz::roundtrip(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::roundtrip(data));

@@ -1,4 +1,4 @@
-//! See `conformance::fuzz::rustls_accept` for what this target checks.
+//! See `invariants::rustls_accept` for what this target checks.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| conformance::fuzz::rustls_accept(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| invariants::rustls_accept(data));

@@ -379,7 +379,8 @@ fn save(
     let path = out_dir.join(format!("{}.json", sc.name));
     fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
 
-    let kinds: Vec<String> = header.tlvs().iter().map(|t| format!("{:02x}", t.kind())).collect();
+    let kinds: Vec<String> =
+        header.tlvs().iter().map(|t| format!("{:02x}", t.raw_kind())).collect();
     let reads: Vec<String> = obs.conn.reads.iter().map(usize::to_string).collect();
     Ok(format!(
         "{} bytes: header {len} + {} after; reads [{}]; tlvs [{}]",
@@ -434,23 +435,23 @@ fn check(sc: &Scenario, obs: &Observed, header: &Header<'_>, len: usize) -> Resu
     for fact in sc.facts {
         let ok = match fact {
             Fact::Alpn => tlvs.alpn() == Some(b"http/1.1".as_slice()),
-            Fact::Authority => tlvs.authority() == Some(SNI),
+            Fact::Authority => text(tlvs.authority()) == Some(SNI),
             Fact::Crc32c => tlvs.crc32c().is_some() && crc_matches(bytes, len),
             Fact::UniqueId => tlvs.unique_id() == Some(UNIQUE_ID.as_bytes()),
             Fact::Ssl => tlvs.ssl().is_some_and(|s| {
                 s.client().contains(ClientFlags::SSL)
-                    && matches!(s.version(), Some("TLSv1.2" | "TLSv1.3"))
+                    && matches!(text(s.version()), Some("TLSv1.2" | "TLSv1.3"))
             }),
             Fact::Cn => tlvs.ssl().is_some_and(|s| {
-                s.cn() == Some(CLIENT_CN)
+                text(s.cn()) == Some(CLIENT_CN)
                     && s.client().contains(ClientFlags::CERT_CONN | ClientFlags::CERT_SESS)
                     && s.is_verified()
             }),
             // Facts of the frontend certificate made with `openssl req -newkey rsa:2048`.
             Fact::CipherSigKey => tlvs.ssl().is_some_and(|s| {
-                s.cipher().is_some_and(|c| !c.is_empty())
-                    && s.sig_alg() == Some("RSA-SHA256")
-                    && s.key_alg() == Some("RSA2048")
+                s.cipher().is_some_and(|c| !c.as_bytes().is_empty())
+                    && text(s.sig_alg()) == Some("RSA-SHA256")
+                    && text(s.key_alg()) == Some("RSA2048")
             }),
         };
         if !ok {
@@ -543,6 +544,11 @@ fn check_v2_frame(sc: &Scenario, obs: &Observed, bytes: &[u8], len: usize) -> Re
 
 /// Recomputes the header's CRC32C (Castagnoli, bitwise) with the CRC32C
 /// TLV's value zeroed (§2.2.3) and compares it with the value sent.
+/// A text TLV as a string, when it is UTF-8.
+fn text(t: Option<proxy_hdr::Text<'_>>) -> Option<&str> {
+    t.and_then(|t| t.as_str())
+}
+
 fn crc_matches(bytes: &[u8], len: usize) -> bool {
     let Some(header) = bytes.get(..len) else { return false };
     let addr_len = match header.get(13).map(|f| f >> 4) {

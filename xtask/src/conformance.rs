@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// Runs the vectors; `Ok(false)` when any failed.
 pub fn run(args: &[String]) -> Result<bool, String> {
-    let mut dirs = vec![crate::workspace_root().join("tests").join("vectors")];
+    let mut dirs = vec![conformance::vectors_dir()];
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {

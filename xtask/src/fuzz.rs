@@ -15,8 +15,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use conformance::fuzz::TARGETS;
-
 const V1_PREFIX: &[u8] = b"PROXY ";
 
 pub fn run(args: &[String]) -> Result<bool, String> {
@@ -31,19 +29,19 @@ pub fn run(args: &[String]) -> Result<bool, String> {
                 seconds = value.parse().map_err(|e| format!("--seconds {value}: {e}"))?;
             }
             "--coverage" => coverage = true,
-            name if TARGETS.iter().any(|(t, _)| *t == name) => chosen.push(name.to_string()),
+            name if targets()?.iter().any(|t| t == name) => chosen.push(name.to_string()),
             other => return Err(format!("unknown fuzz target or option {other:?}")),
         }
     }
     if chosen.is_empty() {
-        chosen = TARGETS.iter().map(|(t, _)| t.to_string()).collect();
+        chosen = targets()?;
     }
     let root = crate::workspace_root();
     let fuzz = root.join("fuzz");
     install_cargo_fuzz()?;
     let toolchain = toolchain();
     println!("fuzz: toolchain {toolchain}, {seconds} s per target");
-    let seeds = export_vectors(&root, &fuzz)?;
+    let seeds = export_vectors(&fuzz)?;
     println!("fuzz: {seeds} conformance vectors exported as seeds into fuzz/corpus-generated");
 
     let (mut passed, mut failed) = (0, 0);
@@ -203,8 +201,8 @@ const READ_SIZES: [u8; 16] = [1, 7, 1, 3, 2, 16, 5, 1, 255, 2, 9, 1, 4, 33, 1, 2
 /// Writes every conformance vector's input as a seed for the byte-level
 /// targets: as is, after the v1 or v2 signature for `parse_v1`/`parse_v2`,
 /// and behind a policy byte and [`READ_SIZES`] for `driver_chunked`.
-fn export_vectors(root: &Path, fuzz: &Path) -> Result<usize, String> {
-    let files = conformance::vector_files(&root.join("tests/vectors"))?;
+fn export_vectors(fuzz: &Path) -> Result<usize, String> {
+    let files = conformance::vector_files(&conformance::vectors_dir())?;
     for (i, path) in files.iter().enumerate() {
         let vector = conformance::Vector::load(path)?;
         let input = vector.input.as_slice();
@@ -324,4 +322,18 @@ fn host_triple(toolchain: &str) -> Option<String> {
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
         .map(String::from)
+}
+
+/// The targets: `fuzz/fuzz_targets/*.rs`, sorted.
+fn targets() -> Result<Vec<String>, String> {
+    let dir = crate::workspace_root().join("fuzz/fuzz_targets");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(String::from))?
+        })
+        .collect();
+    names.sort();
+    Ok(names)
 }

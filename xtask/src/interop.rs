@@ -13,7 +13,8 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use proxy_hdr::v2::{Addresses, Header as V2Header, Protocol};
+use proxy_hdr::v2::Header as V2Header;
+use proxy_hdr::{Addresses, Protocol};
 use serde_json::Value;
 
 use crate::senders::{

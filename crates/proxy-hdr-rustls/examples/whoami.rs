@@ -16,9 +16,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use proxy_hdr::v2::{ClientFlags, TlvType};
+use proxy_hdr::BoxedHeader as Header;
+use proxy_hdr::v2::{ClientFlags, Ssl, TlvView};
 use proxy_hdr_io::{Cidr, Config, Policy, Untrusted};
-use proxy_hdr_rustls::{Header, ProxyTlsAcceptor, server_config_builder};
+use proxy_hdr_rustls::{ProxyTlsAcceptor, server_config_builder};
 use rustls::ServerConnection;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -138,7 +139,7 @@ async fn main() {
     let trust = move |ip: IpAddr| trusted.is_empty() || trusted.iter().any(|c| c.contains(ip));
     let config = Config::new()
         .with_policy(options.mode.unwrap_or(Policy::Optional))
-        .with_timeout(Some(options.header_timeout))
+        .with_header_timeout(Some(options.header_timeout))
         .with_trusted(trust, Untrusted::Reject);
     let acceptor = ProxyTlsAcceptor::new(tls.clone(), config);
     let plain = tokio_rustls::TlsAcceptor::from(tls);
@@ -198,8 +199,10 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
 ) {
     let parsed = header.map(Header::header);
     let client = parsed.and_then(|h| h.source()).map_or(peer.to_string(), |s| s.to_string());
-    let client = match parsed.map(|h| h.header_unix_source()) {
-        Some(Some(path)) => format!("unix:{path}"),
+    let client = match parsed.and_then(|h| h.addresses()) {
+        Some(proxy_hdr::Addresses::Unix { source, .. }) => {
+            format!("unix:{}", String::from_utf8_lossy(source.as_bytes()))
+        }
         _ => client,
     };
     let body = json!({
@@ -238,22 +241,6 @@ async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-trait UnixSource {
-    fn header_unix_source(&self) -> Option<String>;
-}
-
-impl UnixSource for proxy_hdr::Header<'_> {
-    fn header_unix_source(&self) -> Option<String> {
-        match self {
-            proxy_hdr::Header::V2(proxy_hdr::v2::Header {
-                addresses: proxy_hdr::v2::Addresses::Unix { source, .. },
-                ..
-            }) => Some(String::from_utf8_lossy(source.as_bytes()).into_owned()),
-            _ => None,
-        }
-    }
-}
-
 /// The header in the conformance vectors' form, each TLV decoded too.
 fn proxy_json(header: &proxy_hdr::Header<'_>) -> Value {
     let mut value = conformance::header_expect(header, header.encoded_len());
@@ -265,38 +252,32 @@ fn proxy_json(header: &proxy_hdr::Header<'_>) -> Value {
     value
 }
 
-fn text(bytes: &[u8]) -> Value {
-    Value::String(String::from_utf8_lossy(bytes).into_owned())
-}
-
 fn tlv_json(tlv: proxy_hdr::v2::Tlv<'_>) -> Value {
     let hex: String = tlv.value().iter().map(|b| format!("{b:02x}")).collect();
-    let mut out = json!({ "type": tlv.kind(), "value_hex": hex });
-    let value = tlv.value();
-    let decoded = match tlv.tlv_type() {
-        TlvType::Alpn => json!({ "name": "alpn", "alpn": text(value) }),
-        TlvType::Authority => json!({ "name": "authority", "authority": text(value) }),
-        TlvType::Crc32c => json!({ "name": "crc32c", "verified": true }),
-        TlvType::Noop => json!({ "name": "noop" }),
-        TlvType::UniqueId => json!({ "name": "unique_id", "unique_id": text(value) }),
-        TlvType::Netns => json!({ "name": "netns", "netns": text(value) }),
-        TlvType::Ssl => ssl_json(value),
-        TlvType::Custom(TlvType::AWS) => match value {
-            [TlvType::AWS_VPCE_ID, id @ ..] => json!({ "name": "aws", "vpce_id": text(id) }),
-            _ => json!({ "name": "aws" }),
+    let mut out = json!({ "type": tlv.raw_kind(), "value_hex": hex });
+    let text =
+        |t: proxy_hdr::Text<'_>| Value::String(String::from_utf8_lossy(t.as_bytes()).into_owned());
+    let raw = |b: &[u8]| Value::String(String::from_utf8_lossy(b).into_owned());
+    let decoded = match tlv.view() {
+        TlvView::Alpn(v) => json!({ "name": "alpn", "alpn": raw(v) }),
+        TlvView::Authority(v) => json!({ "name": "authority", "authority": text(v) }),
+        TlvView::Crc32c(_) => json!({ "name": "crc32c", "verified": true }),
+        TlvView::Noop => json!({ "name": "noop" }),
+        TlvView::UniqueId(v) => json!({ "name": "unique_id", "unique_id": raw(v) }),
+        TlvView::Netns(v) => json!({ "name": "netns", "netns": text(v) }),
+        TlvView::Ssl(ssl) => ssl_json(ssl),
+        TlvView::Aws(aws) => match aws.vpc_endpoint_id() {
+            Some(id) => json!({ "name": "aws", "vpce_id": text(id) }),
+            None => json!({ "name": "aws" }),
         },
-        TlvType::Custom(TlvType::AZURE) => match value {
-            [TlvType::AZURE_LINK_ID, a, b, c, d] => {
-                json!({ "name": "azure", "link_id": u32::from_le_bytes([*a, *b, *c, *d]) })
-            }
-            _ => json!({ "name": "azure" }),
+        TlvView::Azure(azure) => match azure.private_endpoint_link_id() {
+            Some(id) => json!({ "name": "azure", "link_id": id }),
+            None => json!({ "name": "azure" }),
         },
-        TlvType::Custom(TlvType::GCP) => match <[u8; 8]>::try_from(value) {
-            Ok(id) => json!({ "name": "gcp", "psc_connection_id": u64::from_be_bytes(id) }),
-            Err(_) => json!({ "name": "gcp" }),
-        },
-        TlvType::Custom(_) => json!({ "name": "custom" }),
-        TlvType::Other(_) => json!({ "name": "unknown" }),
+        TlvView::Gcp(Some(id)) => json!({ "name": "gcp", "psc_connection_id": id }),
+        TlvView::Gcp(None) => json!({ "name": "gcp" }),
+        _ if tlv.kind().is_custom() => json!({ "name": "custom" }),
+        _ => json!({ "name": "unknown" }),
     };
     if let (Some(out), Some(decoded)) = (out.as_object_mut(), decoded.as_object()) {
         out.extend(decoded.clone());
@@ -304,13 +285,11 @@ fn tlv_json(tlv: proxy_hdr::v2::Tlv<'_>) -> Value {
     out
 }
 
-fn ssl_json(value: &[u8]) -> Value {
-    // A parsed header's SSL TLV was validated; the accessor reads it again.
-    let tlvs = [&[0x20, (value.len() >> 8) as u8, value.len() as u8][..], value].concat();
-    let Some(ssl) = proxy_hdr::v2::Tlvs::new(&tlvs).ok().and_then(|t| t.ssl()) else {
-        return json!({ "name": "ssl" });
-    };
+fn ssl_json(ssl: Ssl<'_>) -> Value {
     let client = ssl.client();
+    let text = |t: Option<proxy_hdr::Text<'_>>| {
+        t.map(|t| String::from_utf8_lossy(t.as_bytes()).into_owned())
+    };
     json!({
         "name": "ssl",
         "client": client.bits(),
@@ -318,15 +297,16 @@ fn ssl_json(value: &[u8]) -> Value {
         "client_cert_conn": client.contains(ClientFlags::CERT_CONN),
         "client_cert_sess": client.contains(ClientFlags::CERT_SESS),
         "verify": ssl.verify(),
-        "version": ssl.version(),
-        "cn": ssl.cn(),
-        "cipher": ssl.cipher(),
-        "sig_alg": ssl.sig_alg(),
-        "key_alg": ssl.key_alg(),
-        "group": ssl.group(),
-        "sig_scheme": ssl.sig_scheme(),
+        "verified": ssl.is_verified(),
+        "version": text(ssl.version()),
+        "cn": text(ssl.cn()),
+        "cipher": text(ssl.cipher()),
+        "sig_alg": text(ssl.sig_alg()),
+        "key_alg": text(ssl.key_alg()),
+        "group": text(ssl.group()),
+        "sig_scheme": text(ssl.sig_scheme()),
         "client_cert_der_len": ssl.client_cert().map(<[u8]>::len),
-        "sub_tlvs": ssl.sub_tlvs().map(|t| t.kind()).collect::<Vec<_>>(),
+        "sub_tlvs": ssl.sub_tlvs().map(|t| t.raw_kind()).collect::<Vec<_>>(),
     })
 }
 

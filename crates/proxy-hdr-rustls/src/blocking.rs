@@ -1,67 +1,53 @@
-//! The blocking acceptor: `std::net::TcpStream` and `rustls::StreamOwned`.
+//! The blocking acceptor: a std socket and `rustls::StreamOwned`.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::sync::Arc;
+use std::io;
+use std::time::Instant;
 
-use proxy_hdr_io::{Config, Trust, read_header_std, read_header_tcp};
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use proxy_hdr::BoxedHeader;
+use proxy_hdr_io::{Deadline, Socket, Trust, read_header};
+use rustls::{ServerConnection, StreamOwned};
 
-use crate::{Error, Header, owned};
+use crate::{Accepted, Error, ProxyTlsAcceptor};
 
-/// A TLS connection whose PROXY header (if any) was read first.
-#[derive(Debug)]
-pub struct Accepted<S> {
-    /// The PROXY header, owned; `None` when there was none or it was not to
-    /// be used (see `proxy_hdr_io::Policy` and `Untrusted`).
-    pub header: Option<Header>,
-    /// The TLS stream, handshake complete.
-    pub tls: S,
-}
-
-/// Reads the PROXY header under `config`, hands every byte that followed it
-/// to a new `ServerConnection` before anything else is read from the socket,
-/// then completes the TLS handshake.
-///
-/// The header's deadline is [`Config::timeout`]; the handshake uses the
-/// socket's own read timeout, as a `StreamOwned` would.
-pub fn accept<T: Trust>(
-    mut stream: TcpStream,
-    tls: Arc<ServerConfig>,
-    config: &Config<T>,
-) -> Result<Accepted<StreamOwned<ServerConnection, TcpStream>>, Error> {
-    let mut buf = vec![0u8; config.max_header_len.max(512)];
-    let accepted = read_header_tcp(&mut stream, &mut buf, config)?;
-    handshake(stream, &accepted, tls)
-}
-
-/// [`accept`] over any blocking stream (a unix socket behind a local proxy,
-/// an in-memory stream in tests and fuzzing). There is no peer address, so
-/// [`Config::trusted`] is not consulted, and no deadline: bound the stream's
-/// reads yourself.
-pub fn accept_from<S: Read + Write, T: Trust>(
-    mut stream: S,
-    tls: Arc<ServerConfig>,
-    config: &Config<T>,
-) -> Result<Accepted<StreamOwned<ServerConnection, S>>, Error> {
-    let mut buf = vec![0u8; config.max_header_len.max(512)];
-    let accepted = read_header_std(&mut stream, &mut buf, config)?;
-    handshake(stream, &accepted, tls)
-}
-
-/// The handshake after the header: the leftover first, then the stream.
-fn handshake<S: Read + Write>(
-    mut stream: S,
-    accepted: &proxy_hdr_io::Accepted<'_>,
-    tls: Arc<ServerConfig>,
-) -> Result<Accepted<StreamOwned<ServerConnection, S>>, Error> {
-    let header = owned(accepted.header.as_ref())?;
-    let mut conn = ServerConnection::new(tls).map_err(Error::Tls)?;
-    feed(&mut conn, accepted.leftover)?;
-    while conn.is_handshaking() {
-        conn.complete_io(&mut stream).map_err(Error::from_handshake)?;
+impl<T: Trust> ProxyTlsAcceptor<T> {
+    /// Reads the PROXY header from a blocking std socket (`TcpStream`,
+    /// `UnixStream`, or any stream in [`WithPeer`](proxy_hdr_io::WithPeer)),
+    /// hands every byte that followed it to a new `ServerConnection`, then
+    /// completes the handshake, all under the config's setup deadline (each
+    /// read and write gets the time left as its socket timeout; the socket's
+    /// own timeouts are restored before it is handed back).
+    pub fn accept_blocking<S: Socket>(
+        &self,
+        mut stream: S,
+    ) -> Result<Accepted<StreamOwned<ServerConnection, S>>, Error> {
+        let (header_deadline, setup_deadline) = crate::deadlines(self.config());
+        let peer = stream.peer_ip().map_err(|e| Error::Proxy(proxy_hdr_io::Error::Io(e)))?;
+        let (header, leftover) = {
+            let mut buf = vec![0u8; self.config().buffer_len()];
+            let mut timed = Deadline::new(&mut stream, left(header_deadline)).map_err(Error::Io)?;
+            let accepted = read_header(&mut timed, peer, &mut buf, self.config())
+                .map_err(Error::from_header)?;
+            let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
+            let header = header.map_err(|e| Error::Io(io::Error::other(e)))?;
+            let leftover = accepted.leftover.to_vec();
+            timed.restore().map_err(Error::Io)?;
+            (header, leftover)
+        };
+        let mut conn = ServerConnection::new(self.tls_config().clone()).map_err(Error::Tls)?;
+        feed(&mut conn, &leftover)?;
+        let mut timed = Deadline::new(&mut stream, left(setup_deadline)).map_err(Error::Io)?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut timed).map_err(Error::from_handshake)?;
+        }
+        timed.restore().map_err(Error::Io)?;
+        Ok(Accepted { header, tls: StreamOwned::new(conn, stream) })
     }
-    Ok(Accepted { header, tls: StreamOwned::new(conn, stream) })
+}
+
+/// The time left until `deadline`, as a timeout (zero once passed, which
+/// fails the next call at once).
+fn left(deadline: Option<Instant>) -> Option<std::time::Duration> {
+    deadline.map(|d| d.saturating_duration_since(Instant::now()))
 }
 
 /// Gives rustls the bytes read past the header, in as many calls as its

@@ -5,25 +5,53 @@
 use std::fmt;
 use std::io;
 
+/// The stage of a connection's setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Reading the PROXY header.
+    Header,
+    /// The TLS handshake (and, for `accept_lazy`, choosing its config).
+    Handshake,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Header => "the PROXY header",
+            Stage::Handshake => "the TLS handshake",
+        })
+    }
+}
+
 /// Why accepting a connection failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// Reading the PROXY header failed: which rule was broken, a timeout, an
-    /// untrusted peer, a missing header under `Require`, ...
+    /// Reading the PROXY header failed: which rule was broken, an untrusted
+    /// peer, a missing header under `Require`, ... (never a timeout: that
+    /// is [`Error::TimedOut`]).
     Proxy(proxy_hdr_io::Error<io::Error>),
+    /// The connection's setup deadline (or the header's own, inside it)
+    /// passed in `stage`.
+    TimedOut {
+        /// Where the connection stalled.
+        stage: Stage,
+    },
     /// The TLS handshake failed (rustls's own error).
     Tls(rustls::Error),
     /// The socket failed during the TLS handshake.
     Io(io::Error),
-    /// The header's TLVs do not fit the owned copy kept for the connection.
-    HeaderCapacity(proxy_hdr::CapacityError),
+    /// `accept_lazy`'s chooser refused the connection.
+    Refused(io::Error),
 }
 
 impl Error {
     /// Splits an I/O error from the handshake into rustls's error, when it
-    /// wraps one, or a plain I/O error.
+    /// wraps one, a timeout, or a plain I/O error.
     pub(crate) fn from_handshake(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::TimedOut {
+            return Error::TimedOut { stage: Stage::Handshake };
+        }
         let is_tls = e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>());
         if !is_tls {
             return Error::Io(e);
@@ -35,6 +63,14 @@ impl Error {
         }
     }
 
+    /// A header-stage failure, with its timeout reported as the stage's.
+    pub(crate) fn from_header(e: proxy_hdr_io::Error<io::Error>) -> Self {
+        match e {
+            proxy_hdr_io::Error::TimedOut { .. } => Error::TimedOut { stage: Stage::Header },
+            e => Error::Proxy(e),
+        }
+    }
+
     /// True when the peer closed or reset the connection before the
     /// handshake finished, at either stage: what a load balancer's health
     /// check does (a LOCAL header, or nothing, then a close), so a server can
@@ -43,13 +79,21 @@ impl Error {
         match self {
             Error::Proxy(e) => e.is_disconnect(),
             Error::Io(e) => proxy_hdr_io::is_disconnect_kind(e.kind()),
-            Error::Tls(_) | Error::HeaderCapacity(_) => false,
+            Error::Tls(_) | Error::TimedOut { .. } | Error::Refused(_) => false,
+        }
+    }
+
+    /// The stage that failed.
+    pub fn stage(&self) -> Stage {
+        match self {
+            Error::Proxy(_) | Error::TimedOut { stage: Stage::Header } => Stage::Header,
+            _ => Stage::Handshake,
         }
     }
 
     /// True when the PROXY header stage failed.
     pub fn is_proxy(&self) -> bool {
-        matches!(self, Error::Proxy(_) | Error::HeaderCapacity(_))
+        self.stage() == Stage::Header
     }
 }
 
@@ -57,9 +101,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Proxy(e) => write!(f, "PROXY header stage: {e}"),
+            Error::TimedOut { stage } => write!(f, "connection setup timed out in {stage}"),
             Error::Tls(e) => write!(f, "TLS handshake stage: {e}"),
             Error::Io(e) => write!(f, "TLS handshake stage: I/O error: {e}"),
-            Error::HeaderCapacity(e) => write!(f, "PROXY header stage: {e}"),
+            Error::Refused(e) => {
+                write!(f, "TLS handshake stage: refused by the config chooser: {e}")
+            }
         }
     }
 }
@@ -69,15 +116,9 @@ impl std::error::Error for Error {
         match self {
             Error::Proxy(e) => Some(e),
             Error::Tls(e) => Some(e),
-            Error::Io(e) => Some(e),
-            Error::HeaderCapacity(e) => Some(e),
+            Error::Io(e) | Error::Refused(e) => Some(e),
+            Error::TimedOut { .. } => None,
         }
-    }
-}
-
-impl From<proxy_hdr_io::Error<io::Error>> for Error {
-    fn from(e: proxy_hdr_io::Error<io::Error>) -> Self {
-        Error::Proxy(e)
     }
 }
 
@@ -86,6 +127,8 @@ impl From<Error> for io::Error {
         match e {
             Error::Proxy(p) => p.into(),
             Error::Io(e) => e,
+            Error::TimedOut { .. } => io::Error::new(io::ErrorKind::TimedOut, e),
+            Error::Refused(_) => io::Error::new(io::ErrorKind::PermissionDenied, e),
             tls => io::Error::new(io::ErrorKind::InvalidData, tls),
         }
     }

@@ -6,37 +6,82 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+mod accepted;
 mod blocking;
 mod error;
 #[cfg(feature = "tokio")]
 mod tokio_acceptor;
 
-pub use blocking::{Accepted, accept, accept_from};
-pub use error::Error;
+pub use accepted::Accepted;
+pub use error::{Error, Stage};
 #[cfg(feature = "tokio")]
-pub use tokio_acceptor::{ProxyTlsAcceptor, ReplayStream, TlsAccepted, accept_lazy};
+pub use tokio_acceptor::{Replay, accept_lazy};
 
 pub use {proxy_hdr, proxy_hdr_io, rustls};
 
-/// Room for a header's TLVs in the owned copy kept per connection: as much as
-/// the driver's default size limit allows.
-pub const HEADER_CAPACITY: usize = proxy_hdr_io::DEFAULT_MAX_HEADER_LEN;
+use std::sync::Arc;
 
-/// The PROXY header of an accepted connection, owned (no allocation, fixed
-/// capacity); `header()` gives the parsed view.
-pub type Header = proxy_hdr::OwnedHeader<HEADER_CAPACITY>;
+use proxy_hdr_io::{AnyPeer, Config, Trust};
+use rustls::ServerConfig;
 
-fn owned(header: Option<&proxy_hdr::Header<'_>>) -> Result<Option<Header>, Error> {
-    header.map(|h| Header::try_from(h).map_err(Error::HeaderCapacity)).transpose()
+/// A TLS acceptor that reads the PROXY header first: every byte that came
+/// after the header is handed to rustls before the socket is read again.
+///
+/// The config's setup deadline bounds the header and the handshake together
+/// (the header's own deadline runs inside it): a peer that sends one byte
+/// and goes silent, or stalls in the middle of its ClientHello, is cut off.
+/// Call [`accept`](Self::accept) in each connection's task, not in the
+/// accept loop, or use a listener that does.
+#[derive(Clone)]
+pub struct ProxyTlsAcceptor<T = AnyPeer> {
+    tls: Arc<ServerConfig>,
+    config: Arc<Config<T>>,
 }
 
-/// A `ServerConfig` builder on the ring provider: the one provider this
-/// crate puts in the dependency graph, chosen explicitly so that no process
-/// default is needed.
+impl<T: Trust> ProxyTlsAcceptor<T> {
+    /// An acceptor for `tls`, reading headers under `config`.
+    pub fn new(tls: Arc<ServerConfig>, config: Config<T>) -> Self {
+        ProxyTlsAcceptor { tls, config: Arc::new(config) }
+    }
+
+    /// The header config in force.
+    pub fn config(&self) -> &Config<T> {
+        &self.config
+    }
+
+    /// The TLS config in force.
+    pub fn tls_config(&self) -> &Arc<ServerConfig> {
+        &self.tls
+    }
+}
+
+impl<T> std::fmt::Debug for ProxyTlsAcceptor<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyTlsAcceptor").finish_non_exhaustive()
+    }
+}
+
+/// A `ServerConfig` builder on the ring provider (feature `ring`), chosen
+/// explicitly so that no process default is needed. Without the feature,
+/// build your `ServerConfig` with the provider of your choice.
+#[cfg(feature = "ring")]
 pub fn server_config_builder()
--> Result<rustls::ConfigBuilder<rustls::ServerConfig, rustls::WantsVerifier>, rustls::Error> {
-    rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
+-> Result<rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier>, rustls::Error> {
+    ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+}
+
+/// The setup's two deadlines from now: the header's (inside the setup's)
+/// and the whole setup's; `None` for none.
+pub(crate) fn deadlines<T: Trust>(
+    config: &Config<T>,
+) -> (Option<std::time::Instant>, Option<std::time::Instant>) {
+    let now = std::time::Instant::now();
+    let setup = config.setup_timeout().and_then(|t| now.checked_add(t));
+    let header = config.header_timeout().and_then(|t| now.checked_add(t));
+    let header = match (header, setup) {
+        (Some(h), Some(s)) => Some(h.min(s)),
+        (h, s) => h.or(s),
+    };
+    (header, setup)
 }

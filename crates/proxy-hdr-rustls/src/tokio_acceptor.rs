@@ -5,65 +5,47 @@
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
+use std::time::Instant;
 
-use proxy_hdr_io::{AnyPeer, Config, Rewind, Trust, read_header_tokio};
+use embedded_io_adapters::tokio_1::FromTokio;
+use proxy_hdr::BoxedHeader;
+use proxy_hdr_io::{Config, PeerAddr, Rewind, Trust, read_header_async};
 use rustls::ServerConfig;
 use rustls::server::{Acceptor, ClientHello};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor};
 
-use crate::{Error, Header, owned};
+use crate::{Accepted, Error, ProxyTlsAcceptor, Stage};
 
 /// The stream under TLS: the socket, with the bytes read past the header
 /// replayed first.
-pub type ReplayStream = Rewind<TcpStream, Vec<u8>>;
-
-/// A TLS connection whose PROXY header (if any) was read first.
-#[derive(Debug)]
-pub struct TlsAccepted {
-    /// The PROXY header, owned; `None` when there was none or it was not to
-    /// be used.
-    pub header: Option<Header>,
-    /// The TLS stream, handshake complete.
-    pub tls: TlsStream<ReplayStream>,
-}
-
-/// `tokio_rustls::TlsAcceptor` with the PROXY header read first.
-///
-/// Call [`accept`](Self::accept) in each connection's task, not in the accept
-/// loop: a slow peer then only holds its own task (until the deadline).
-#[derive(Clone)]
-pub struct ProxyTlsAcceptor<T = AnyPeer> {
-    tls: TlsAcceptor,
-    config: Arc<Config<T>>,
-}
+pub type Replay<S> = Rewind<S, Vec<u8>>;
 
 impl<T: Trust> ProxyTlsAcceptor<T> {
-    /// An acceptor for `tls`, reading headers under `config`.
-    pub fn new(tls: Arc<ServerConfig>, config: Config<T>) -> Self {
-        ProxyTlsAcceptor { tls: TlsAcceptor::from(tls), config: Arc::new(config) }
-    }
-
-    /// The header config in force.
-    pub fn config(&self) -> &Config<T> {
-        &self.config
-    }
-
     /// Reads the header, then runs the handshake over the leftover bytes and
-    /// the socket. Not cancel-safe (the header's deadline is built in).
-    pub async fn accept(&self, mut stream: TcpStream) -> Result<TlsAccepted, Error> {
-        let (header, replay) = read_header_and_replay(&mut stream, &self.config).await?;
-        let io = Rewind::new(stream, replay);
-        let tls = self.tls.accept(io).await.map_err(Error::from_handshake)?;
-        Ok(TlsAccepted { header, tls })
+    /// the stream (`TcpStream`, `UnixStream`, or any stream in
+    /// [`WithPeer`](proxy_hdr_io::WithPeer)), all under the config's setup
+    /// deadline. Not cancel-safe: dropping the future drops the connection.
+    pub async fn accept<S>(&self, stream: S) -> Result<Accepted<TlsStream<Replay<S>>>, Error>
+    where
+        S: AsyncRead + AsyncWrite + PeerAddr + Unpin,
+    {
+        let (header_deadline, setup_deadline) = crate::deadlines(self.config());
+        let (header, io) = read_and_replay(stream, self.config(), header_deadline).await?;
+        let handshake = TlsAcceptor::from(self.tls_config().clone()).accept(io);
+        let tls = within(setup_deadline, Stage::Handshake, handshake)
+            .await?
+            .map_err(Error::from_handshake)?;
+        Ok(Accepted { header, tls })
     }
 }
 
 /// Reads the header, then lets `choose` pick the `ServerConfig` from the
 /// ClientHello (SNI, ALPN, ...) *and* the PROXY header (the real client
 /// address, TLVs such as AUTHORITY or a cloud endpoint id), then completes
-/// the handshake. `choose` returning `Err` refuses the connection.
+/// the handshake, all under the config's setup deadline (`choose` runs
+/// inside it). `choose` returning `Err` refuses the connection.
 ///
 /// ```no_run
 /// # async fn demo(stream: tokio::net::TcpStream, a: std::sync::Arc<rustls::ServerConfig>) {
@@ -75,31 +57,74 @@ impl<T: Trust> ProxyTlsAcceptor<T> {
 /// }).await;
 /// # }
 /// ```
-pub async fn accept_lazy<T, F, Fut>(
-    mut stream: TcpStream,
+pub async fn accept_lazy<S, T, F, Fut>(
+    stream: S,
     config: &Config<T>,
     choose: F,
-) -> Result<TlsAccepted, Error>
+) -> Result<Accepted<TlsStream<Replay<S>>>, Error>
 where
+    S: AsyncRead + AsyncWrite + PeerAddr + Unpin,
     T: Trust,
-    F: FnOnce(&ClientHello<'_>, Option<&Header>) -> Fut,
+    F: FnOnce(&ClientHello<'_>, Option<&BoxedHeader>) -> Fut,
     Fut: Future<Output = Result<Arc<ServerConfig>, io::Error>>,
 {
-    let (header, replay) = read_header_and_replay(&mut stream, config).await?;
-    let io = Rewind::new(stream, replay);
-    let start =
-        LazyConfigAcceptor::new(Acceptor::default(), io).await.map_err(Error::from_handshake)?;
-    let chosen = choose(&start.client_hello(), header.as_ref()).await.map_err(Error::Io)?;
-    let tls = start.into_stream(chosen).await.map_err(Error::from_handshake)?;
-    Ok(TlsAccepted { header, tls })
+    let (header_deadline, setup_deadline) = crate::deadlines(config);
+    let (header, io) = read_and_replay(stream, config, header_deadline).await?;
+    let handshake = async {
+        let start = LazyConfigAcceptor::new(Acceptor::default(), io)
+            .await
+            .map_err(Error::from_handshake)?;
+        let chosen =
+            choose(&start.client_hello(), header.as_ref()).await.map_err(Error::Refused)?;
+        start.into_stream(chosen).await.map_err(Error::from_handshake)
+    };
+    let tls = within(setup_deadline, Stage::Handshake, handshake).await??;
+    Ok(Accepted { header, tls })
 }
 
-async fn read_header_and_replay<T: Trust>(
-    stream: &mut TcpStream,
+/// Reads the header by `deadline`, keeping it (owned, sized to its TLVs)
+/// and the bytes after it (sized to them), and gives back the stream with
+/// those bytes replayed first.
+async fn read_and_replay<S, T>(
+    mut stream: S,
     config: &Config<T>,
-) -> Result<(Option<Header>, Vec<u8>), Error> {
-    let mut buf = vec![0u8; config.max_header_len.max(512)];
-    let accepted = read_header_tokio(stream, &mut buf, config).await?;
-    let header = owned(accepted.header.as_ref())?;
-    Ok((header, accepted.leftover.to_vec()))
+    deadline: Option<Instant>,
+) -> Result<(Option<BoxedHeader>, Replay<S>), Error>
+where
+    S: AsyncRead + PeerAddr + Unpin,
+    T: Trust,
+{
+    let peer = stream.peer_ip().map_err(|e| match e.kind() {
+        io::ErrorKind::NotConnected => Error::Proxy(proxy_hdr_io::Error::Closed { received: 0 }),
+        _ => Error::Proxy(proxy_hdr_io::Error::Io(e)),
+    })?;
+    let mut buf = vec![0u8; config.buffer_len()];
+    let timer = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => std::future::pending().await,
+        }
+    };
+    let accepted =
+        read_header_async(&mut FromTokio::new(&mut stream), peer, &mut buf, config, timer)
+            .await
+            .map_err(Error::from_header)?;
+    let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
+    let header = header.map_err(|e| Error::Io(io::Error::other(e)))?;
+    let leftover = accepted.leftover.to_vec();
+    Ok((header, Rewind::new(stream, leftover)))
+}
+
+/// `work`, unless `deadline` passes first: then a timeout in `stage`.
+async fn within<F: Future>(
+    deadline: Option<Instant>,
+    stage: Stage,
+    work: F,
+) -> Result<F::Output, Error> {
+    match deadline {
+        Some(at) => {
+            tokio::time::timeout_at(at.into(), work).await.map_err(|_| Error::TimedOut { stage })
+        }
+        None => Ok(work.await),
+    }
 }
