@@ -79,11 +79,7 @@ impl<'a> Header<'a> {
         // through a pointer and copy the address in small stores that a
         // wider load re-read (a failed store forward, ~10 ns on v2 TCP4).
         match self {
-            Header::V2(h) => match h.addresses() {
-                Some(Addresses::Inet { source, .. }) => Some(SocketAddr::V4(source)),
-                Some(Addresses::Inet6 { source, .. }) => Some(SocketAddr::V6(source)),
-                _ => None,
-            },
+            Header::V2(h) => h.source(),
             Header::V1(v1::Header::Tcp4 { source, .. }) => Some(SocketAddr::V4(*source)),
             Header::V1(v1::Header::Tcp6 { source, .. }) => Some(SocketAddr::V6(*source)),
             Header::V1(v1::Header::Unknown) => None,
@@ -94,11 +90,7 @@ impl<'a> Header<'a> {
     #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
         match self {
-            Header::V2(h) => match h.addresses() {
-                Some(Addresses::Inet { destination, .. }) => Some(SocketAddr::V4(destination)),
-                Some(Addresses::Inet6 { destination, .. }) => Some(SocketAddr::V6(destination)),
-                _ => None,
-            },
+            Header::V2(h) => h.destination(),
             Header::V1(v1::Header::Tcp4 { destination, .. }) => Some(SocketAddr::V4(*destination)),
             Header::V1(v1::Header::Tcp6 { destination, .. }) => Some(SocketAddr::V6(*destination)),
             Header::V1(v1::Header::Unknown) => None,

@@ -71,6 +71,7 @@ fn fields(input: &[u8]) -> Step<'_, Header> {
 }
 
 /// `TCP4 `, `TCP6 ` or `UNKNOWN` followed by a space or CR.
+#[inline(always)]
 fn protocol(input: &[u8]) -> Step<'_, Protocol> {
     // The common whole words first: fixed-width compares, no loop.
     match input {
@@ -107,6 +108,7 @@ fn protocol(input: &[u8]) -> Step<'_, Protocol> {
 
 /// After `UNKNOWN`, everything up to the first CRLF is ignored (§2.1),
 /// lone CRs included.
+#[inline(always)]
 fn rest_of_line(input: &[u8]) -> Step<'_, ()> {
     match input.windows(2).position(|w| matches!(w, [b'\r', b'\n'])) {
         Some(at) => Ok((input.get(at + 2..).unwrap_or_default(), ())),
@@ -114,6 +116,7 @@ fn rest_of_line(input: &[u8]) -> Step<'_, ()> {
     }
 }
 
+#[inline(always)]
 fn crlf(input: &[u8]) -> Step<'_, ()> {
     match input {
         [b'\r', b'\n', rest @ ..] => Ok((rest, ())),
@@ -149,6 +152,7 @@ fn field<T>(input: &[u8], scan: impl Fn(&[u8]) -> Step<'_, T>) -> Step<'_, T> {
     }
 }
 
+#[inline(always)]
 fn dst_port(input: &[u8]) -> Step<'_, u16> {
     field_start(input)?;
     // Whatever follows the digits is the line's end, checked by `crlf`.
@@ -159,6 +163,7 @@ fn dst_port(input: &[u8]) -> Step<'_, u16> {
 }
 
 /// A field may not start with a space (two in a row) or with the line's end.
+#[inline(always)]
 fn field_start(input: &[u8]) -> Result<(), Stop> {
     match input.first() {
         None => Err(Stop::Incomplete),
@@ -169,6 +174,7 @@ fn field_start(input: &[u8]) -> Result<(), Stop> {
 }
 
 /// Maps a scanner's result to a step; a field must end in a space.
+#[inline(always)]
 fn terminated<T>(input: &[u8], scanned: Result<(T, usize), Halt>, invalid: Error) -> Step<'_, T> {
     match scanned {
         Ok((value, len)) => match input.get(len) {
@@ -183,6 +189,7 @@ fn terminated<T>(input: &[u8], scanned: Result<(T, usize), Halt>, invalid: Error
 
 /// Where a scanner halted, in the parser's terms: `invalid` is the rule of
 /// the field it was scanning.
+#[inline(always)]
 fn halted(halt: Halt, invalid: Error) -> Stop {
     match halt {
         Halt::Incomplete => Stop::Incomplete,
@@ -203,10 +210,12 @@ fn ipv4(input: &[u8]) -> Step<'_, Ipv4Addr> {
     terminated(input, scanned, Error::V1InvalidIpv4)
 }
 
+#[inline(always)]
 fn ipv6(input: &[u8]) -> Step<'_, Ipv6Addr> {
     terminated(input, scan::ipv6(input), Error::V1InvalidIpv6)
 }
 
+#[inline(always)]
 fn port(input: &[u8]) -> Step<'_, u16> {
     terminated(input, scan::port(input), Error::V1InvalidPort)
 }

@@ -43,6 +43,7 @@ const fn digit(b: u8) -> u32 {
 
 /// A port: 0..=65535, no sign, no leading zeros. Stops at the first
 /// non-digit, which is not consumed.
+#[inline(always)]
 pub(crate) fn port(input: &[u8]) -> Scan<u16> {
     let first = digit(byte(input, 0)?);
     if first > 9 {
@@ -67,7 +68,7 @@ pub(crate) fn port(input: &[u8]) -> Scan<u16> {
 }
 
 /// A dotted quad: exactly four parts 0..=255 without leading zeros.
-#[inline]
+#[inline(always)]
 pub(crate) fn ipv4(input: &[u8]) -> Scan<Ipv4Addr> {
     // The usual case: a whole quad's worth of bytes (15, and the byte after
     // it) is there, so every read is in bounds by construction.

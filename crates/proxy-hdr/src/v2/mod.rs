@@ -167,13 +167,23 @@ impl<'a> Header<'a> {
     /// The client's IP address and port, when the header carries them.
     #[inline]
     pub fn source(&self) -> Option<SocketAddr> {
-        self.addresses().and_then(|a| a.source())
+        // Matched in place, one arm per family: going through a copy of the
+        // addresses costs a 56-byte copy that a wider load then re-reads.
+        match &self.connection {
+            Some((_, Addresses::Inet { source, .. })) => Some(SocketAddr::V4(*source)),
+            Some((_, Addresses::Inet6 { source, .. })) => Some(SocketAddr::V6(*source)),
+            _ => None,
+        }
     }
 
     /// The address the client connected to, when the header carries it.
     #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
-        self.addresses().and_then(|a| a.destination())
+        match &self.connection {
+            Some((_, Addresses::Inet { destination, .. })) => Some(SocketAddr::V4(*destination)),
+            Some((_, Addresses::Inet6 { destination, .. })) => Some(SocketAddr::V6(*destination)),
+            _ => None,
+        }
     }
 
     /// The length of the header [`write`](Self::write) produces.

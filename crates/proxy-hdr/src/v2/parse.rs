@@ -88,6 +88,7 @@ fn prefix_streaming(input: &[u8]) -> Result<Prefix, Stop> {
 }
 
 /// Byte 13: version 2, command LOCAL or PROXY.
+#[inline(always)]
 fn version_command(byte: u8) -> Result<Command, Error> {
     if byte >> 4 != 2 {
         return Err(Error::V2UnsupportedVersion);
@@ -103,26 +104,30 @@ fn version_command(byte: u8) -> Result<Command, Error> {
 /// are valid (§2.2); a LOCAL receiver discards the whole protocol block,
 /// this byte included, so any value goes (its family, when known, still
 /// says where TLVs start).
+#[inline(always)]
 fn address_type(command: Command, byte: u8) -> Result<(Option<Family>, Option<Protocol>), Error> {
-    let family = Family::from_nibble(byte >> 4);
-    let protocol = match byte & 0x0f {
-        0 => Ok(None),
-        1 => Ok(Some(Protocol::Stream)),
-        2 => Ok(Some(Protocol::Dgram)),
-        _ => Err(Error::V2UnknownProtocol),
-    };
+    use Protocol::{Dgram, Stream};
     if command == Command::Local {
-        return Ok((family, protocol.unwrap_or(None)));
+        return Ok((Family::from_nibble(byte >> 4), None));
     }
-    let family = family.ok_or(Error::V2UnknownFamily)?;
-    let protocol = protocol?;
-    if (family == Family::Unspec) != protocol.is_none() {
-        return Err(Error::V2UnlistedAddressType);
-    }
+    // The seven listed bytes as one match (a table), the rules after.
+    let (family, protocol) = match byte {
+        0x00 => (Family::Unspec, None),
+        0x11 => (Family::Inet, Some(Stream)),
+        0x12 => (Family::Inet, Some(Dgram)),
+        0x21 => (Family::Inet6, Some(Stream)),
+        0x22 => (Family::Inet6, Some(Dgram)),
+        0x31 => (Family::Unix, Some(Stream)),
+        0x32 => (Family::Unix, Some(Dgram)),
+        b if b >> 4 > 3 => return Err(Error::V2UnknownFamily),
+        b if b & 0x0f > 2 => return Err(Error::V2UnknownProtocol),
+        _ => return Err(Error::V2UnlistedAddressType),
+    };
     Ok((Some(family), protocol))
 }
 
 /// Bytes 15-16: the body length, at least the address block under PROXY.
+#[inline(always)]
 fn body_len(command: Command, family: Option<Family>, len: u16) -> Result<u16, Error> {
     let block = family.map_or(0, Family::address_len);
     if command == Command::Proxy && usize::from(len) < block {
@@ -156,7 +161,7 @@ pub(crate) fn body(header: &[u8], prefix: Prefix) -> Result<Header<'_>, Error> {
 /// A LOCAL header's TLVs: those after its address block when that block is
 /// there and what follows is a valid TLV list with a matching checksum;
 /// otherwise none, because a LOCAL header is never refused for its body.
-#[cold]
+#[inline]
 fn local_tlvs<'a>(header: &'a [u8], body: &'a [u8], prefix: Prefix) -> Tlvs<'a> {
     let Some(family) = prefix.family else { return Tlvs::EMPTY };
     match body.get(family.address_len()..) {
