@@ -190,3 +190,21 @@ pub fn is_disconnect_kind(kind: std::io::ErrorKind) -> bool {
     use std::io::ErrorKind::*;
     matches!(kind, UnexpectedEof | ConnectionReset | ConnectionAborted | NotConnected | BrokenPipe)
 }
+
+/// The stage of a connection's setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Reading the PROXY header.
+    Header,
+    /// The next protocol's handshake after the header (TLS).
+    Handshake,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Header => "the PROXY header",
+            Stage::Handshake => "the TLS handshake",
+        })
+    }
+}

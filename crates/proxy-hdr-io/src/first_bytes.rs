@@ -159,3 +159,32 @@ impl fmt::Display for FirstBytes<'_> {
         }
     }
 }
+
+/// How many of a connection's first bytes are worth keeping for a
+/// [`MissingHeader`] diagnosis: a whole ClientHello's SNI is in them.
+pub const DIAGNOSIS_LEN: usize = 512;
+
+/// Why a connection that had to start with a PROXY header did not, as one
+/// sentence for a log: what it started with (escaped) and what to change.
+///
+/// ```
+/// use proxy_hdr_io::MissingHeader;
+/// let line = MissingHeader(b"GET / HTTP/1.1\r\n").to_string();
+/// assert!(line.starts_with("no PROXY header, and one is required: the connection starts with an HTTP request (GET /)."));
+/// assert!(line.contains("frp transport.proxyProtocolVersion"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingHeader<'a>(pub &'a [u8]);
+
+impl fmt::Display for MissingHeader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no PROXY header, and one is required: the connection starts with {}. The proxy in \
+             front is not sending the PROXY protocol (frp transport.proxyProtocolVersion, HAProxy \
+             send-proxy or send-proxy-v2, nginx proxy_protocol on), or the client bypassed the \
+             proxy",
+            FirstBytes::of(self.0)
+        )
+    }
+}

@@ -17,6 +17,8 @@ mod datagram;
 mod engine;
 mod error;
 mod first_bytes;
+#[cfg(feature = "listener")]
+pub mod listener;
 mod log;
 #[cfg(feature = "std")]
 mod peer;
@@ -35,10 +37,10 @@ pub use config::{
 };
 pub use datagram::split_datagram;
 pub use engine::Accepted;
-pub use error::Error;
 #[cfg(feature = "std")]
 pub use error::is_disconnect_kind;
-pub use first_bytes::FirstBytes;
+pub use error::{Error, Stage};
+pub use first_bytes::{DIAGNOSIS_LEN, FirstBytes, MissingHeader};
 #[cfg(feature = "std")]
 pub use peer::{PeerAddr, WithPeer};
 pub use rewind::{Rewind, Unread};

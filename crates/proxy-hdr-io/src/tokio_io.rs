@@ -29,9 +29,24 @@ where
     S: AsyncRead + PeerAddr + Unpin + ?Sized,
     T: Trust,
 {
+    read_header_tokio_within(stream, buf, config, config.header_timeout()).await
+}
+
+/// [`read_header_tokio`] under another deadline than the header's own (a
+/// listener's setup deadline, when it is shorter).
+pub(crate) async fn read_header_tokio_within<'b, S, T>(
+    stream: &mut S,
+    buf: &'b mut [u8],
+    config: &Config<T>,
+    timeout: Option<std::time::Duration>,
+) -> Result<Accepted<'b>, Error<io::Error>>
+where
+    S: AsyncRead + PeerAddr + Unpin + ?Sized,
+    T: Trust,
+{
     let peer = peer_of(stream)?;
     let mut stream = FromTokio::new(stream);
-    read_header_async(&mut stream, peer, buf, config, deadline(config.header_timeout())).await
+    read_header_async(&mut stream, peer, buf, config, deadline(timeout)).await
 }
 
 /// A future that completes after `timeout`, or never for `None` (or a

@@ -25,8 +25,10 @@ impl<T: Trust> ProxyTlsAcceptor<T> {
         let (header, leftover) = {
             let mut buf = vec![0u8; self.config().buffer_len()];
             let mut timed = Deadline::new(&mut stream, left(header_deadline)).map_err(Error::Io)?;
-            let accepted = read_header(&mut timed, peer, &mut buf, self.config())
-                .map_err(Error::from_header)?;
+            let accepted = match read_header(&mut timed, peer, &mut buf, self.config()) {
+                Ok(accepted) => accepted,
+                Err(e) => return Err(Error::from_header(e, &buf)),
+            };
             let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
             let header = header.map_err(|e| Error::Io(io::Error::other(e)))?;
             let leftover = accepted.leftover.to_vec();

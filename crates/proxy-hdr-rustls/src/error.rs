@@ -5,32 +5,23 @@
 use std::fmt;
 use std::io;
 
-/// The stage of a connection's setup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stage {
-    /// Reading the PROXY header.
-    Header,
-    /// The TLS handshake (and, for `accept_lazy`, choosing its config).
-    Handshake,
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Stage::Header => "the PROXY header",
-            Stage::Handshake => "the TLS handshake",
-        })
-    }
-}
+pub use proxy_hdr_io::Stage;
 
 /// Why accepting a connection failed.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// Reading the PROXY header failed: which rule was broken, an untrusted
-    /// peer, a missing header under `Require`, ... (never a timeout: that
-    /// is [`Error::TimedOut`]).
+    /// peer, ... (never a timeout: that is [`Error::TimedOut`]; never a
+    /// missing header: that is [`Error::NotProxy`]).
     Proxy(proxy_hdr_io::Error<io::Error>),
+    /// A header is required and the connection started with something else:
+    /// its first bytes (at most `proxy_hdr_io::DIAGNOSIS_LEN`), which the
+    /// message describes (a direct TLS client and its SNI, an HTTP request).
+    NotProxy {
+        /// The bytes that arrived.
+        first: Vec<u8>,
+    },
     /// The connection's setup deadline (or the header's own, inside it)
     /// passed in `stage`.
     TimedOut {
@@ -64,9 +55,15 @@ impl Error {
     }
 
     /// A header-stage failure, with its timeout reported as the stage's.
-    pub(crate) fn from_header(e: proxy_hdr_io::Error<io::Error>) -> Self {
+    pub(crate) fn from_header(e: proxy_hdr_io::Error<io::Error>, buf: &[u8]) -> Self {
         match e {
             proxy_hdr_io::Error::TimedOut { .. } => Error::TimedOut { stage: Stage::Header },
+            proxy_hdr_io::Error::NotProxy { received } => Error::NotProxy {
+                first: buf
+                    .get(..received.min(proxy_hdr_io::DIAGNOSIS_LEN))
+                    .unwrap_or_default()
+                    .to_vec(),
+            },
             e => Error::Proxy(e),
         }
     }
@@ -79,14 +76,18 @@ impl Error {
         match self {
             Error::Proxy(e) => e.is_disconnect(),
             Error::Io(e) => proxy_hdr_io::is_disconnect_kind(e.kind()),
-            Error::Tls(_) | Error::TimedOut { .. } | Error::Refused(_) => false,
+            Error::Tls(_) | Error::TimedOut { .. } | Error::Refused(_) | Error::NotProxy { .. } => {
+                false
+            }
         }
     }
 
     /// The stage that failed.
     pub fn stage(&self) -> Stage {
         match self {
-            Error::Proxy(_) | Error::TimedOut { stage: Stage::Header } => Stage::Header,
+            Error::Proxy(_) | Error::NotProxy { .. } | Error::TimedOut { stage: Stage::Header } => {
+                Stage::Header
+            }
             _ => Stage::Handshake,
         }
     }
@@ -101,6 +102,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Proxy(e) => write!(f, "PROXY header stage: {e}"),
+            Error::NotProxy { first } => {
+                write!(f, "PROXY header stage: {}", proxy_hdr_io::MissingHeader(first))
+            }
             Error::TimedOut { stage } => write!(f, "connection setup timed out in {stage}"),
             Error::Tls(e) => write!(f, "TLS handshake stage: {e}"),
             Error::Io(e) => write!(f, "TLS handshake stage: I/O error: {e}"),
@@ -117,7 +121,7 @@ impl std::error::Error for Error {
             Error::Proxy(e) => Some(e),
             Error::Tls(e) => Some(e),
             Error::Io(e) | Error::Refused(e) => Some(e),
-            Error::TimedOut { .. } => None,
+            Error::TimedOut { .. } | Error::NotProxy { .. } => None,
         }
     }
 }
@@ -128,6 +132,7 @@ impl From<Error> for io::Error {
             Error::Proxy(p) => p.into(),
             Error::Io(e) => e,
             Error::TimedOut { .. } => io::Error::new(io::ErrorKind::TimedOut, e),
+            Error::NotProxy { .. } => io::Error::new(io::ErrorKind::InvalidData, e),
             Error::Refused(_) => io::Error::new(io::ErrorKind::PermissionDenied, e),
             tls => io::Error::new(io::ErrorKind::InvalidData, tls),
         }

@@ -9,11 +9,15 @@
 mod accepted;
 mod blocking;
 mod error;
+#[cfg(feature = "listener")]
+mod listener;
 #[cfg(feature = "tokio")]
 mod tokio_acceptor;
 
 pub use accepted::Accepted;
 pub use error::{Error, Stage};
+#[cfg(feature = "listener")]
+pub use listener::ProxyTlsListener;
 #[cfg(feature = "tokio")]
 pub use tokio_acceptor::{Replay, accept_lazy};
 

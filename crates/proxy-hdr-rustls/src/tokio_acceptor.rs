@@ -105,10 +105,11 @@ where
             None => std::future::pending().await,
         }
     };
-    let accepted =
-        read_header_async(&mut FromTokio::new(&mut stream), peer, &mut buf, config, timer)
-            .await
-            .map_err(Error::from_header)?;
+    let mut reader = FromTokio::new(&mut stream);
+    let accepted = match read_header_async(&mut reader, peer, &mut buf, config, timer).await {
+        Ok(accepted) => accepted,
+        Err(e) => return Err(Error::from_header(e, &buf)),
+    };
     let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
     let header = header.map_err(|e| Error::Io(io::Error::other(e)))?;
     let leftover = accepted.leftover.to_vec();

@@ -1,0 +1,80 @@
+//! What a listener does with each accepted socket before handing it out:
+//! read the header (and, in a TLS listener, run the handshake).
+
+// A `no_std` crate: this std-only module takes the std prelude.
+#[allow(unused_imports)]
+use std::prelude::rust_2024::*;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use proxy_hdr::BoxedHeader;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::failure::Failure;
+use super::info::TlsInfo;
+use crate::tokio_io::read_header_tokio_within;
+use crate::{Config, PeerAddr, Rewind, Stage, Trust};
+
+/// A connection's setup: from an accepted socket to a ready connection.
+/// Runs in the connection's own task, under the setup deadline.
+pub trait Setup<S>: Send + Sync + 'static {
+    /// The ready connection's stream.
+    type Conn: Send + 'static;
+
+    /// Sets the connection up.
+    fn setup(&self, stream: S) -> impl Future<Output = Result<Ready<Self::Conn>, Failure>> + Send;
+
+    /// The deadline for the whole setup.
+    fn setup_timeout(&self) -> Option<Duration>;
+
+    /// The stage a setup that overran its deadline is counted in (the
+    /// listener's backstop; setups report their own timeouts first).
+    fn last_stage(&self) -> Stage {
+        Stage::Header
+    }
+}
+
+/// A set-up connection: its stream, header and TLS details.
+#[derive(Debug)]
+pub struct Ready<C> {
+    /// The stream, ready for the application.
+    pub conn: C,
+    /// The header, when one was read and is to be used.
+    pub header: Option<BoxedHeader>,
+    /// What TLS negotiated, for a TLS setup.
+    pub tls: Option<TlsInfo>,
+}
+
+/// The plain listener's setup: the header under the config, then the
+/// stream with the bytes after it replayed first.
+impl<S, T> Setup<S> for Config<T>
+where
+    S: AsyncRead + AsyncWrite + PeerAddr + Unpin + Send + 'static,
+    T: Trust + Send + Sync + 'static,
+{
+    type Conn = Rewind<S, Vec<u8>>;
+
+    async fn setup(&self, mut stream: S) -> Result<Ready<Self::Conn>, Failure> {
+        let mut buf = vec![0u8; self.buffer_len()];
+        let timeout = Setup::<S>::setup_timeout(self);
+        let (header, leftover) =
+            match read_header_tokio_within(&mut stream, &mut buf, self, timeout).await {
+                Ok(accepted) => {
+                    let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
+                    let header = header.map_err(|e| Failure::Io(io::Error::other(e)))?;
+                    (header, accepted.leftover.to_vec())
+                }
+                Err(e) => return Err(Failure::from_header(e, &buf)),
+            };
+        Ok(Ready { conn: Rewind::new(stream, leftover), header, tls: None })
+    }
+
+    fn setup_timeout(&self) -> Option<Duration> {
+        match (self.header_timeout(), Config::setup_timeout(self)) {
+            (Some(h), Some(s)) => Some(h.min(s)),
+            (h, s) => h.or(s),
+        }
+    }
+}
