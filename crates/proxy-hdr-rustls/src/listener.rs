@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use proxy_hdr_io::listener::{Failure, Listener, Ready, Setup, TlsInfo};
+use proxy_hdr_io::listener::{Failure, Listener, Progress, Ready, Setup, TlsInfo};
 use proxy_hdr_io::{AnyPeer, PeerAddr, Trust};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::server::TlsStream;
@@ -39,8 +39,11 @@ where
 {
     type Conn = TlsStream<Replay<S>>;
 
-    async fn setup(&self, stream: S) -> Result<Ready<Self::Conn>, Failure> {
-        let accepted = self.accept(stream).await.map_err(failure)?;
+    async fn setup(&self, stream: S, progress: Progress<'_>) -> Result<Ready<Self::Conn>, Failure> {
+        let seen = |h: Option<&proxy_hdr::BoxedHeader>| {
+            progress.header_read(h.map(|h| h.header()).as_ref())
+        };
+        let accepted = self.accept_observed(stream, seen).await.map_err(failure)?;
         let (_, session) = accepted.tls.get_ref();
         let tls = TlsInfo {
             alpn: session.alpn_protocol().map(<[u8]>::to_vec),

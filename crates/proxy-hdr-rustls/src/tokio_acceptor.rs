@@ -31,8 +31,22 @@ impl<T: Trust> ProxyTlsAcceptor<T> {
     where
         S: AsyncRead + AsyncWrite + PeerAddr + Unpin,
     {
+        self.accept_observed(stream, |_| {}).await
+    }
+
+    /// [`accept`](Self::accept), calling `header_read` when the header
+    /// stage has succeeded (a listener counts it then).
+    pub(crate) async fn accept_observed<S>(
+        &self,
+        stream: S,
+        header_read: impl FnOnce(Option<&BoxedHeader>),
+    ) -> Result<Accepted<TlsStream<Replay<S>>>, Error>
+    where
+        S: AsyncRead + AsyncWrite + PeerAddr + Unpin,
+    {
         let (header_deadline, setup_deadline) = crate::deadlines(self.config());
         let (header, io) = read_and_replay(stream, self.config(), header_deadline).await?;
+        header_read(header.as_ref());
         let handshake = TlsAcceptor::from(self.tls_config().clone()).accept(io);
         let tls = within(setup_deadline, Stage::Handshake, handshake)
             .await?

@@ -145,7 +145,10 @@ async fn failures_name_their_stage() {
 
     // A bare TLS client under Require: refused at the PROXY stage, not a TLS alert.
     let got = run(Vec::new(), trusting.clone()).await;
-    assert!(matches!(&got, Err(Error::Proxy(proxy_hdr_io::Error::NotProxy { .. }))), "{got:?}");
+    let Err(Error::NotProxy { first }) = &got else { panic!("{got:?}") };
+    assert_eq!(first.first(), Some(&0x16), "the ClientHello kept for the diagnosis");
+    let line = got.as_ref().unwrap_err().to_string();
+    assert!(line.contains("starts with a TLS ClientHello (SNI localhost)"), "{line}");
     // A garbage header: the rule it broke.
     let got = run(b"PROXY TCP4 1.2.3.4 5.6.7.8 99999 1\r\n".to_vec(), trusting.clone()).await;
     assert!(

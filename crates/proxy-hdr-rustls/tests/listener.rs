@@ -295,7 +295,9 @@ async fn load_with_slowloris_and_stalled_handshakes() {
         let cut_at = s.await.unwrap() - start;
         assert!(cut_at < SETUP + Duration::from_secs(2), "a slow peer held on for {cut_at:?}");
     }
-    assert_eq!(stats.get("accepted_v2"), GOOD as u64);
+    // The 10 stalled handshakes had good headers: counted, then timed out.
+    assert_eq!(stats.get("accepted_v2"), GOOD as u64 + 10);
+    assert_eq!(stats.get("ready"), GOOD as u64);
     assert_eq!(
         stats.get("timed_out_header") + stats.get("timed_out_tls"),
         30,
@@ -303,4 +305,36 @@ async fn load_with_slowloris_and_stalled_handshakes() {
         stats.snapshot()
     );
     println!("{GOOD} TLS clients served in {served_in:?} beside 30 slow peers");
+}
+
+/// A health check that sends LOCAL and resets at once is counted as LOCAL:
+/// the listener keeps the peer address accept returned. Found: getpeername
+/// on the already reset socket failed, and the check was counted as a
+/// connection closed before its header.
+#[tokio::test]
+async fn a_local_header_then_a_reset_is_counted_as_local() {
+    let pki = pki();
+    let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    // The check is over before the listener runs: the socket waits in the
+    // backlog with its header and the reset.
+    let check = TcpStream::connect(addr).await.unwrap();
+    let local = proxy_hdr::v2::Header::local();
+    let mut wire = vec![0u8; local.encoded_len()];
+    local.write(&mut wire).unwrap();
+    let mut check = check;
+    check.write_all(&wire).await.unwrap();
+    check.set_zero_linger().unwrap();
+    drop(check);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let listener =
+        ProxyTlsListener::new(tcp, ProxyTlsAcceptor::new(pki.server.clone(), Config::new()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stats = listener.stats();
+    assert_eq!(
+        (stats.get("accepted_local"), stats.get("peer_closed")),
+        (1, 1),
+        "{:?}",
+        stats.snapshot()
+    );
 }

@@ -46,7 +46,7 @@ pub fn committed_vectors() -> Vec<Vector> {
         .collect()
 }
 
-use proxy_hdr::{Addresses, Error, Header, Protocol, Status};
+use proxy_hdr::{Error, Header, Status};
 use serde_json::{Map, Value, json};
 
 /// The transports a header expectation may name.
@@ -169,7 +169,7 @@ fn header_form(obj: &Map<String, Value>) -> Result<Value, String> {
 
 /// Lower-case hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    proxy_hdr_cli::json::hex(bytes)
 }
 
 /// Decodes hex (either case).
@@ -190,58 +190,7 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>, String> {
 /// The JSON expectation that a parsed `header` of `consumed` bytes meets;
 /// vectors store exactly this form (the capture tool writes it too).
 pub fn header_expect(header: &Header<'_>, consumed: usize) -> Value {
-    let version = match header.version() {
-        proxy_hdr::Version::V1 => 1,
-        proxy_hdr::Version::V2 => 2,
-    };
-    let command = match header.command() {
-        proxy_hdr::Command::Local => "local",
-        proxy_hdr::Command::Proxy => "proxy",
-    };
-    let unix = |path: &[u8]| json!(format!("unix:{}", String::from_utf8_lossy(path)));
-    let (transport, source, destination) = match (header.protocol(), header.addresses()) {
-        (Some(protocol), Some(addresses)) => {
-            let (source, destination) = match addresses {
-                Addresses::Inet { source, destination } => {
-                    (json!(source.to_string()), json!(destination.to_string()))
-                }
-                Addresses::Inet6 { source, destination } => {
-                    (json!(source.to_string()), json!(destination.to_string()))
-                }
-                Addresses::Unix { source, destination } => {
-                    (unix(source.as_bytes()), unix(destination.as_bytes()))
-                }
-            };
-            (transport(protocol, addresses), source, destination)
-        }
-        _ => ("unspec", Value::Null, Value::Null),
-    };
-    let tlvs: Vec<Value> = header
-        .tlvs()
-        .iter()
-        .map(|t| json!({ "type": t.raw_kind(), "value_hex": to_hex(t.value()) }))
-        .collect();
-    json!({
-        "version": version,
-        "command": command,
-        "transport": transport,
-        "source": source,
-        "destination": destination,
-        "tlvs": tlvs,
-        "consumed": consumed,
-    })
-}
-
-/// The vector format's name of a transport.
-fn transport(protocol: Protocol, addresses: Addresses<'_>) -> &'static str {
-    match (addresses, protocol) {
-        (Addresses::Inet { .. }, Protocol::Stream) => "tcp4",
-        (Addresses::Inet { .. }, Protocol::Dgram) => "udp4",
-        (Addresses::Inet6 { .. }, Protocol::Stream) => "tcp6",
-        (Addresses::Inet6 { .. }, Protocol::Dgram) => "udp6",
-        (Addresses::Unix { .. }, Protocol::Stream) => "unix-stream",
-        (Addresses::Unix { .. }, Protocol::Dgram) => "unix-dgram",
-    }
+    proxy_hdr_cli::json::header(header, consumed, proxy_hdr_cli::json::Detail::Raw)
 }
 
 type Outcome<'a> = Result<Status<Header<'a>>, Error>;

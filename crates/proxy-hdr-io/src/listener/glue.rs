@@ -14,14 +14,14 @@ mod axum_glue {
     use axum::serve::IncomingStream;
     use tokio::io::{AsyncRead, AsyncWrite};
 
-    use crate::listener::{Accept, ClientInfo, Connection, Listener, Setup};
+    use crate::listener::{Accept, ClientInfo, Connection, Incoming, Listener, Setup};
 
     /// `accept` returns ready connections only: headers and handshakes run
     /// in each connection's task, never inside it.
     impl<L, S> axum::serve::Listener for Listener<L, S>
     where
         L: Accept,
-        S: Setup<L::Stream>,
+        S: Setup<Incoming<L>>,
         S::Conn: AsyncRead + AsyncWrite + Unpin + Send,
     {
         type Io = Connection<S::Conn>;
@@ -49,7 +49,7 @@ mod axum_glue {
     impl<L, S> Connected<IncomingStream<'_, Listener<L, S>>> for ClientInfo
     where
         L: Accept,
-        S: Setup<L::Stream>,
+        S: Setup<Incoming<L>>,
         S::Conn: AsyncRead + AsyncWrite + Unpin + Send,
     {
         fn connect_info(stream: IncomingStream<'_, Listener<L, S>>) -> Self {

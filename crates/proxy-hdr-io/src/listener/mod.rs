@@ -56,7 +56,7 @@ pub use accept::{Accept, is_resource_exhaustion};
 pub use connection::Connection;
 pub use failure::{Failure, Report};
 pub use info::{ClientInfo, TlsInfo};
-pub use setup::{Ready, Setup};
+pub use setup::{Progress, Ready, Setup};
 pub use stats::Stats;
 
 use std::io;
@@ -81,26 +81,31 @@ pub const DEFAULT_MAX_IN_SETUP: usize = 1024;
 /// unix socket (behind a load balancer that terminates TLS).
 pub type ProxyListener<L = tokio::net::TcpListener, T = AnyPeer> = Listener<L, Config<T>>;
 
+/// An accepted socket as its setup gets it: with the peer address accept
+/// returned, so a peer that resets at once (a health check that sends LOCAL
+/// and hangs up) is still read, not lost to a failing `getpeername`.
+pub type Incoming<L> = crate::WithPeer<<L as Accept>::Stream>;
+
 /// A hook told of every connection whose setup failed.
 pub type Hook = Arc<dyn Fn(&Report<'_>) + Send + Sync>;
 
 /// Accepts connections from `L` and sets each up with `S` in its own task;
 /// see the module docs.
-pub struct Listener<L: Accept, S: Setup<L::Stream>> {
+pub struct Listener<L: Accept, S: Setup<Incoming<L>>> {
     ready: mpsc::Receiver<Connection<S::Conn>>,
     local: Option<SocketAddr>,
     stats: Arc<Stats>,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl<L: Accept, S: Setup<L::Stream>> std::fmt::Debug for Listener<L, S> {
+impl<L: Accept, S: Setup<Incoming<L>>> std::fmt::Debug for Listener<L, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Listener").field("local", &self.local).finish_non_exhaustive()
     }
 }
 
 /// The listener's limits and hook, before it starts.
-pub struct Builder<L: Accept, S: Setup<L::Stream>> {
+pub struct Builder<L: Accept, S: Setup<Incoming<L>>> {
     listener: L,
     setup: S,
     max_in_setup: usize,
@@ -108,7 +113,7 @@ pub struct Builder<L: Accept, S: Setup<L::Stream>> {
     hook: Hook,
 }
 
-impl<L: Accept, S: Setup<L::Stream>> Listener<L, S> {
+impl<L: Accept, S: Setup<Incoming<L>>> Listener<L, S> {
     /// Starts accepting from `listener` with the default limits: at most
     /// [`DEFAULT_MAX_IN_SETUP`] in setup, no bound on open connections, a
     /// failed setup logged (`tracing` or `log` feature). Needs a tokio
@@ -145,13 +150,13 @@ impl<L: Accept, S: Setup<L::Stream>> Listener<L, S> {
     }
 }
 
-impl<L: Accept, S: Setup<L::Stream>> Drop for Listener<L, S> {
+impl<L: Accept, S: Setup<Incoming<L>>> Drop for Listener<L, S> {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl<L: Accept, S: Setup<L::Stream>> Builder<L, S> {
+impl<L: Accept, S: Setup<Incoming<L>>> Builder<L, S> {
     /// At most `n` sockets in setup at once (at least 1).
     pub fn max_in_setup(mut self, n: usize) -> Self {
         self.max_in_setup = n.max(1);
@@ -182,7 +187,7 @@ impl<L: Accept, S: Setup<L::Stream>> Builder<L, S> {
 }
 
 /// Accepts while there is room, sets each socket up in its own task.
-async fn accept_loop<L: Accept, S: Setup<L::Stream>>(
+async fn accept_loop<L: Accept, S: Setup<Incoming<L>>>(
     builder: Builder<L, S>,
     ready: mpsc::Sender<Connection<S::Conn>>,
     stats: Arc<Stats>,
@@ -228,12 +233,13 @@ async fn accept_loop<L: Accept, S: Setup<L::Stream>>(
             (setup.clone(), stats.clone(), ready.clone(), hook.clone());
         tasks.spawn(async move {
             stats.gauge(Gauge::InSetup, true);
-            let outcome = set_up(&*setup, stream).await;
+            let stream = crate::WithPeer::new(stream, peer.map(|p| p.ip()));
+            let outcome = set_up(&*setup, stream, Progress { stats: &stats }).await;
             stats.gauge(Gauge::InSetup, false);
             drop(setup_permit);
             match outcome {
                 Ok(done) => {
-                    stats.accepted(done.header.as_ref().map(|h| h.header()).as_ref());
+                    stats.ready();
                     let mut info = ClientInfo::new(peer, local, done.header);
                     info.tls = done.tls;
                     let slot = Slot { _permit: open_permit, stats };
@@ -250,11 +256,15 @@ async fn accept_loop<L: Accept, S: Setup<L::Stream>>(
 
 /// `setup.setup(stream)` under its deadline (a backstop: setups keep their
 /// own deadlines and say which stage timed out).
-async fn set_up<S, St>(setup: &S, stream: St) -> Result<Ready<S::Conn>, Failure>
+async fn set_up<S, St>(
+    setup: &S,
+    stream: St,
+    progress: Progress<'_>,
+) -> Result<Ready<S::Conn>, Failure>
 where
     S: Setup<St>,
 {
-    let work = setup.setup(stream);
+    let work = setup.setup(stream, progress);
     let Some(timeout) = setup.setup_timeout() else { return work.await };
     let backstop = timeout + std::time::Duration::from_millis(100);
     match tokio::time::timeout(backstop, work).await {
@@ -263,7 +273,7 @@ where
     }
 }
 
-impl<L: Accept, S: Setup<L::Stream>> futures_core::Stream for Listener<L, S> {
+impl<L: Accept, S: Setup<Incoming<L>>> futures_core::Stream for Listener<L, S> {
     type Item = io::Result<Connection<S::Conn>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::failure::Failure;
 use super::info::TlsInfo;
+use super::stats::Stats;
 use crate::tokio_io::read_header_tokio_within;
 use crate::{Config, PeerAddr, Rewind, Stage, Trust};
 
@@ -23,8 +24,14 @@ pub trait Setup<S>: Send + Sync + 'static {
     /// The ready connection's stream.
     type Conn: Send + 'static;
 
-    /// Sets the connection up.
-    fn setup(&self, stream: S) -> impl Future<Output = Result<Ready<Self::Conn>, Failure>> + Send;
+    /// Sets the connection up, telling `progress` as soon as its header
+    /// stage has succeeded (so a header is counted even when a later stage
+    /// fails, as a health check's LOCAL header before it hangs up).
+    fn setup(
+        &self,
+        stream: S,
+        progress: Progress<'_>,
+    ) -> impl Future<Output = Result<Ready<Self::Conn>, Failure>> + Send;
 
     /// The deadline for the whole setup.
     fn setup_timeout(&self) -> Option<Duration>;
@@ -33,6 +40,20 @@ pub trait Setup<S>: Send + Sync + 'static {
     /// listener's backstop; setups report their own timeouts first).
     fn last_stage(&self) -> Stage {
         Stage::Header
+    }
+}
+
+/// Where a setup tells the listener how it is going.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub(crate) stats: &'a Stats,
+}
+
+impl Progress<'_> {
+    /// The header stage succeeded, with this header (`None`: none, or one
+    /// not to be used).
+    pub fn header_read(&self, header: Option<&proxy_hdr::Header<'_>>) {
+        self.stats.accepted(header);
     }
 }
 
@@ -56,12 +77,17 @@ where
 {
     type Conn = Rewind<S, Vec<u8>>;
 
-    async fn setup(&self, mut stream: S) -> Result<Ready<Self::Conn>, Failure> {
+    async fn setup(
+        &self,
+        mut stream: S,
+        progress: Progress<'_>,
+    ) -> Result<Ready<Self::Conn>, Failure> {
         let mut buf = vec![0u8; self.buffer_len()];
         let timeout = Setup::<S>::setup_timeout(self);
         let (header, leftover) =
             match read_header_tokio_within(&mut stream, &mut buf, self, timeout).await {
                 Ok(accepted) => {
+                    progress.header_read(accepted.header.as_ref());
                     let header = accepted.header.as_ref().map(BoxedHeader::new).transpose();
                     let header = header.map_err(|e| Failure::Io(io::Error::other(e)))?;
                     (header, accepted.leftover.to_vec())

@@ -15,8 +15,14 @@ use crate::Stage;
 /// The number of header rules (for the per-rule counters).
 const RULES: usize = proxy_hdr::Error::ALL.len();
 
-/// A listener's counters. Every accepted socket ends in exactly one of the
-/// outcome counters (or is still in setup).
+/// A listener's counters.
+///
+/// Each accepted socket counts once among the header outcomes
+/// (`accepted_v1`, `accepted_v2`, `accepted_local`, `no_header`, or a
+/// rejection or failure in the header stage), and once more if a later
+/// stage fails (`timed_out_tls`, `tls_error`, `peer_closed`, ...) or it is
+/// handed out (`ready`). A health check that sends LOCAL and hangs up is
+/// `accepted_local` and `peer_closed`.
 #[derive(Debug, Default)]
 pub struct Stats {
     accepted_v1: AtomicU64,
@@ -35,6 +41,7 @@ pub struct Stats {
     peer_closed: AtomicU64,
     io_error: AtomicU64,
     accept_errors: AtomicU64,
+    ready: AtomicU64,
     in_setup: AtomicU64,
     open: AtomicU64,
 }
@@ -75,6 +82,10 @@ impl Stats {
         }
     }
 
+    pub(crate) fn ready(&self) {
+        bump(&self.ready);
+    }
+
     pub(crate) fn accept_error(&self) {
         bump(&self.accept_errors);
     }
@@ -111,6 +122,7 @@ impl Stats {
             ("peer_closed", &self.peer_closed),
             ("io_error", &self.io_error),
             ("accept_errors", &self.accept_errors),
+            ("ready", &self.ready),
         ]
         .into_iter()
         .map(|(name, c)| (name.to_owned(), get(c)))
