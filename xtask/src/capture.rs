@@ -223,7 +223,7 @@ struct Observed {
     destination: Option<SocketAddr>,
 }
 
-pub fn run(args: &[String]) -> Result<bool, String> {
+pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     crate::senders::install("capture")?;
     let versions = Versions::probe()?;
     let module = crate::senders::stream_module()?;

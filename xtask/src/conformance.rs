@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 /// Runs the vectors; `Ok(false)` when any failed.
-pub fn run(args: &[String]) -> Result<bool, String> {
+pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let mut dirs = vec![conformance::vectors_dir()];
     let mut args = args.iter();
     while let Some(arg) = args.next() {

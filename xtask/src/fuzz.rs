@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 
 const V1_PREFIX: &[u8] = b"PROXY ";
 
-pub fn run(args: &[String]) -> Result<bool, String> {
+pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let mut seconds = 60u64;
     let mut coverage = false;
     let mut chosen = Vec::new();
@@ -327,7 +327,7 @@ fn host_triple(toolchain: &str) -> Option<String> {
 /// The targets: `fuzz/fuzz_targets/*.rs`, sorted.
 fn targets() -> Result<Vec<String>, String> {
     let dir = crate::workspace_root().join("fuzz/fuzz_targets");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| {
             let path = e.ok()?.path();

@@ -10,7 +10,7 @@ use std::process::Command;
 
 const TARGET: &str = "thumbv7em-none-eabihf";
 
-pub fn run(_args: &[String]) -> Result<bool, String> {
+pub(crate) fn run(_args: &[String]) -> Result<bool, String> {
     let root = crate::workspace_root();
     let manifest = root.join("nostd/Cargo.toml");
     let cargo = crate::cargo();
@@ -25,6 +25,8 @@ pub fn run(_args: &[String]) -> Result<bool, String> {
         let ok = Command::new(&cargo)
             .args(["build", "--release", "--target", TARGET, "--manifest-path"])
             .arg(&manifest)
+            .arg("--target-dir")
+            .arg(root.join("nostd/target"))
             .status()
             .map_err(|e| format!("running cargo: {e}"))?
             .success();
@@ -38,6 +40,8 @@ pub fn run(_args: &[String]) -> Result<bool, String> {
         let ok = Command::new(&cargo)
             .args(["rustc", "--release", "--manifest-path"])
             .arg(&manifest)
+            .arg("--target-dir")
+            .arg(root.join("nostd/target"))
             .args(["--", "-C", "link-arg=-nostartfiles", "-C", "link-arg=-lc"])
             .status()
             .map_err(|e| format!("running cargo: {e}"))?

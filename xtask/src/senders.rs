@@ -11,9 +11,9 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The host name curl asks for (TLS SNI), so HAProxy's AUTHORITY is known.
-pub const SNI: &str = "capture.proxy-hdr.test";
+pub(crate) const SNI: &str = "capture.proxy-hdr.test";
 /// The Common Name of the client certificate curl presents.
-pub const CLIENT_CN: &str = "proxy-hdr-capture-client";
+pub(crate) const CLIENT_CN: &str = "proxy-hdr-capture-client";
 
 const TOOLS: [&str; 4] = ["haproxy", "nginx", "curl", "openssl"];
 const PACKAGES: [&str; 5] = ["haproxy", "nginx", "libnginx-mod-stream", "curl", "openssl"];
@@ -31,7 +31,7 @@ fn have(tool: &str) -> bool {
 }
 
 /// Installs the senders from Debian's packages unless they are all present.
-pub fn install(task: &str) -> Result<(), String> {
+pub(crate) fn install(task: &str) -> Result<(), String> {
     if TOOLS.iter().all(|t| have(t)) && stream_module().is_ok() {
         return Ok(());
     }
@@ -56,7 +56,7 @@ fn run_quiet(cmd: &mut Command) -> Result<(), String> {
 
 /// The nginx stream module's path, from the usual places or the Debian
 /// `modules-available` snippet.
-pub fn stream_module() -> Result<String, String> {
+pub(crate) fn stream_module() -> Result<String, String> {
     if let Some(p) = STREAM_MODULES.iter().find(|p| Path::new(p).exists()) {
         return Ok((*p).to_string());
     }
@@ -70,14 +70,14 @@ pub fn stream_module() -> Result<String, String> {
 }
 
 /// The senders' upstream versions, as named in each vector's `source`.
-pub struct Versions {
+pub(crate) struct Versions {
     pub haproxy: String,
     pub nginx: String,
     pub curl: String,
 }
 
 impl Versions {
-    pub fn probe() -> Result<Self, String> {
+    pub(crate) fn probe() -> Result<Self, String> {
         // "HAProxy version 2.6.12-1+deb12u4 ..." / "nginx version: nginx/1.22.1" / "curl 7.88.1 (...".
         let haproxy = word_after(&output("haproxy", &["-v"])?, "version ")?;
         let nginx = word_after(&output("nginx", &["-v"])?, "nginx/")?;
@@ -104,17 +104,17 @@ fn word_after(text: &str, marker: &str) -> Result<String, String> {
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
+pub(crate) struct TempDir(pub PathBuf);
 
 impl TempDir {
-    pub fn new(prefix: &str) -> Result<Self, String> {
+    pub(crate) fn new(prefix: &str) -> Result<Self, String> {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
         fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         Ok(TempDir(dir))
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 }
@@ -128,7 +128,7 @@ impl Drop for TempDir {
 /// Makes the frontend's certificate (`server.pem`: cert then key, as HAProxy
 /// wants it) and the client's (`client.crt`, `client.key`; self-signed, so it
 /// is also the CA file that verifies it).
-pub fn make_certs(dir: &TempDir) -> Result<(), String> {
+pub(crate) fn make_certs(dir: &TempDir) -> Result<(), String> {
     for (name, cn) in [("server", SNI), ("client", CLIENT_CN)] {
         let (crt, key) = (dir.path(&format!("{name}.crt")), dir.path(&format!("{name}.key")));
         run_quiet(
@@ -146,7 +146,7 @@ pub fn make_certs(dir: &TempDir) -> Result<(), String> {
 }
 
 /// A child process that is killed and reaped when dropped, whatever happened.
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     what: &'static str,
     stderr: PathBuf,
@@ -154,7 +154,11 @@ pub struct Running {
 
 impl Running {
     /// Starts `cmd` in the foreground with its stdout and stderr in `output`.
-    pub fn spawn(what: &'static str, cmd: &mut Command, output: &Path) -> Result<Self, String> {
+    pub(crate) fn spawn(
+        what: &'static str,
+        cmd: &mut Command,
+        output: &Path,
+    ) -> Result<Self, String> {
         let stderr = output.to_path_buf();
         let file = fs::File::create(&stderr).map_err(|e| e.to_string())?;
         let child = cmd
@@ -168,7 +172,7 @@ impl Running {
 
     /// Waits until the process listens on `port` (read from /proc/net, so no
     /// probe connection reaches the recorder).
-    pub fn wait_listening(&mut self, port: u16) -> Result<(), String> {
+    pub(crate) fn wait_listening(&mut self, port: u16) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(5);
         while !listening(port) {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -183,12 +187,12 @@ impl Running {
     }
 
     /// The process's output so far, as written.
-    pub fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
     /// The process's output so far, on one line.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         let text = fs::read_to_string(&self.stderr).unwrap_or_default();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
@@ -214,14 +218,14 @@ fn listening(port: u16) -> bool {
 }
 
 /// A port that is free on `ip` right now, for a sender's frontend.
-pub fn free_port(ip: IpAddr) -> Result<u16, String> {
+pub(crate) fn free_port(ip: IpAddr) -> Result<u16, String> {
     let listener =
         TcpListener::bind((ip, 0)).map_err(|e| format!("finding a port on {ip}: {e}"))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
 /// `ip` as a host in a URL or a config file.
-pub fn host(ip: IpAddr) -> String {
+pub(crate) fn host(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => format!("[{v6}]"),
@@ -234,7 +238,7 @@ static NEXT_LOCAL_PORT: AtomicU16 = AtomicU16::new(47_000);
 
 /// What a curl run needs beyond the URL.
 #[derive(Default)]
-pub struct CurlOpts<'a> {
+pub(crate) struct CurlOpts<'a> {
     /// Prepend curl's own v1 header (`--haproxy-protocol`).
     pub haproxy_protocol: bool,
     /// Resolve [`SNI`] to this address (so the URL names it and TLS sends it).
@@ -246,13 +250,17 @@ pub struct CurlOpts<'a> {
 /// Runs curl once against `url` and returns the source address it used.
 /// curl's exit status is not the point (the recorder never answers); only a
 /// failure to bind the local port is retried with the next one.
-pub fn curl(url: &str, client_ip: IpAddr, opts: &CurlOpts<'_>) -> Result<SocketAddr, String> {
+pub(crate) fn curl(
+    url: &str,
+    client_ip: IpAddr,
+    opts: &CurlOpts<'_>,
+) -> Result<SocketAddr, String> {
     curl_output(url, client_ip, opts).map(|(source, _)| source)
 }
 
 /// Runs curl once against `url` from `client_ip` and a fresh local port;
 /// returns that source address and curl's output.
-pub fn curl_output(
+pub(crate) fn curl_output(
     url: &str,
     client_ip: IpAddr,
     opts: &CurlOpts<'_>,
@@ -283,7 +291,7 @@ pub fn curl_output(
 
 /// An HAProxy config in TCP mode: `frontend` (one or more sections), then a
 /// backend `recorder` with one server line `server s1 {server}`.
-pub fn haproxy_config(frontend: &str, server: &str) -> String {
+pub(crate) fn haproxy_config(frontend: &str, server: &str) -> String {
     format!(
         "global\n    nbthread 1\n\ndefaults\n    mode tcp\n    timeout connect 2s\n    \
          timeout client 5s\n    timeout server 5s\n\n{frontend}\nbackend recorder\n    \
@@ -292,7 +300,7 @@ pub fn haproxy_config(frontend: &str, server: &str) -> String {
 }
 
 /// Writes `text` as `{name}.cfg` and starts HAProxy on it in the foreground.
-pub fn start_haproxy(dir: &TempDir, name: &str, text: &str) -> Result<Running, String> {
+pub(crate) fn start_haproxy(dir: &TempDir, name: &str, text: &str) -> Result<Running, String> {
     let cfg = dir.path(&format!("{name}.cfg"));
     fs::write(&cfg, text).map_err(|e| format!("writing {}: {e}", cfg.display()))?;
     let mut cmd = Command::new("haproxy");
@@ -303,7 +311,7 @@ pub fn start_haproxy(dir: &TempDir, name: &str, text: &str) -> Result<Running, S
 /// Starts nginx in the foreground with a stream server on `frontend` that
 /// relays to `upstream` with `proxy_protocol on;` (a v1 header), and waits
 /// until it listens.
-pub fn start_nginx(
+pub(crate) fn start_nginx(
     dir: &TempDir,
     name: &str,
     module: &str,

@@ -1,7 +1,7 @@
 //! Where a connection's peer address comes from: the socket, or the caller.
 
+use core::net::IpAddr;
 use std::io;
-use std::net::IpAddr;
 
 /// A connected stream that can name its peer, so the readers that take it
 /// check trust without being told the address.
@@ -86,9 +86,9 @@ impl<S: io::Write> io::Write for WithPeer<S> {
 
 #[cfg(feature = "tokio")]
 mod tokio_impls {
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
     use std::io;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
 
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 

@@ -166,9 +166,9 @@ impl<S: std::io::Write, B> std::io::Write for Rewind<S, B> {
 
 #[cfg(feature = "tokio")]
 mod tokio_impls {
+    use core::pin::Pin;
+    use core::task::{Context, Poll};
     use std::io;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
 
     use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 

@@ -1,9 +1,10 @@
 //! std sockets: the blocking read loop under a deadline, kept with socket
 //! timeouts.
 
+use core::time::Duration;
 use std::io;
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::blocking::read_header;
 use crate::config::Config;
@@ -124,8 +125,8 @@ struct Saved {
     nonblocking: bool,
 }
 
-impl<S: Socket + ?Sized> std::fmt::Debug for Deadline<'_, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<S: Socket + ?Sized> core::fmt::Debug for Deadline<'_, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Deadline").field("deadline", &self.deadline).finish_non_exhaustive()
     }
 }

@@ -38,7 +38,7 @@ pub(crate) async fn read_header_tokio_within<'b, S, T>(
     stream: &mut S,
     buf: &'b mut [u8],
     config: &Config<T>,
-    timeout: Option<std::time::Duration>,
+    timeout: Option<core::time::Duration>,
 ) -> Result<Accepted<'b>, Error<io::Error>>
 where
     S: AsyncRead + PeerAddr + Unpin + ?Sized,
@@ -51,7 +51,7 @@ where
 
 /// A future that completes after `timeout`, or never for `None` (or a
 /// timeout too large to represent).
-pub(crate) async fn deadline(timeout: Option<std::time::Duration>) {
+pub(crate) async fn deadline(timeout: Option<core::time::Duration>) {
     match timeout.and_then(|t| tokio::time::Instant::now().checked_add(t)) {
         Some(at) => tokio::time::sleep_until(at).await,
         None => core::future::pending().await,

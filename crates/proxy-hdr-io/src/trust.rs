@@ -183,7 +183,7 @@ impl Trust for [Cidr] {
 }
 
 #[cfg(feature = "std")]
-impl Trust for std::vec::Vec<Cidr> {
+impl Trust for alloc::vec::Vec<Cidr> {
     fn is_trusted(&self, peer: IpAddr) -> bool {
         self.as_slice().is_trusted(peer)
     }

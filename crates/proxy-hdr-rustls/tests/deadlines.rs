@@ -180,10 +180,10 @@ async fn large_headers_are_owned_and_typical_ones_are_small() {
         .with_tlvs(tlvs.finish().unwrap()),
     );
     let owned = proxy_hdr::BoxedHeader::new(&typical).unwrap();
-    let held = std::mem::size_of::<Option<proxy_hdr::BoxedHeader>>() + owned.storage().len();
+    let held = size_of::<Option<proxy_hdr::BoxedHeader>>() + owned.storage().len();
     println!(
         "owned typical header: {held} bytes (inline {} + heap {})",
-        std::mem::size_of::<Option<proxy_hdr::BoxedHeader>>(),
+        size_of::<Option<proxy_hdr::BoxedHeader>>(),
         owned.storage().len()
     );
     // 4,360 bytes before (a fixed 4 KiB capacity); the goal is a tenth of it.

@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep};
 
 /// `S`, closed with `TimedOut` when idle or stalled in a write.
-pub struct Idle<S> {
+pub(crate) struct Idle<S> {
     inner: S,
     idle: Duration,
     write: Duration,
@@ -22,7 +22,7 @@ pub struct Idle<S> {
 }
 
 impl<S> Idle<S> {
-    pub fn new(inner: S, idle: Duration, write: Duration) -> Self {
+    pub(crate) fn new(inner: S, idle: Duration, write: Duration) -> Self {
         Idle { inner, idle, write, idle_timer: Box::pin(sleep(idle)), write_timer: None }
     }
 

@@ -13,7 +13,7 @@ use proxy_hdr_io::{Cidr, Policy};
 /// `GET /stats` returns the listener's counters.
 #[derive(Debug, Parser)]
 #[command(name = "whoami", version)]
-pub struct Options {
+pub(crate) struct Options {
     /// Where to listen: `IP:PORT`, or `unix:PATH` for a unix socket (what
     /// HAProxy and nginx often connect to on the same host).
     #[arg(long, default_value = "127.0.0.1:8443")]
@@ -65,7 +65,7 @@ pub struct Options {
 
 /// Where to listen.
 #[derive(Debug, Clone)]
-pub enum Listen {
+pub(crate) enum Listen {
     /// A TCP address.
     Tcp(std::net::SocketAddr),
     /// A unix socket path.
@@ -89,7 +89,7 @@ impl std::str::FromStr for Listen {
 
 /// `--proxy-protocol`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Every connection must start with a header.
     Require,
     /// A header is used when present.
@@ -100,7 +100,7 @@ pub enum Mode {
 
 impl Mode {
     /// The driver's policy.
-    pub fn policy(self) -> Policy {
+    pub(crate) fn policy(self) -> Policy {
         match self {
             Mode::Require => Policy::Require,
             Mode::Optional => Policy::Optional,
@@ -111,7 +111,7 @@ impl Mode {
 
 /// One `--trusted` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trusted {
+pub(crate) enum Trusted {
     /// Every peer.
     Any,
     /// An address block.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 /// A connection's fixed facts, made once when it is set up.
 #[derive(Debug, Clone)]
-pub struct Connection {
+pub(crate) struct Connection {
     pub client: String,
     pub peer: String,
     pub proxy: Value,
@@ -19,7 +19,7 @@ pub struct Connection {
 impl Connection {
     /// From the listener's info and the TLS session; `local` names a unix
     /// socket when there is no IP peer.
-    pub fn new(info: &ClientInfo, session: &ServerConnection, local: &str) -> Self {
+    pub(crate) fn new(info: &ClientInfo, session: &ServerConnection, local: &str) -> Self {
         let parsed = info.header.as_ref().map(|h| h.header());
         let peer = info.peer.map_or_else(|| local.to_owned(), |p| p.to_string());
         let client = match (parsed.as_ref().and_then(|h| h.addresses()), info.client) {
@@ -49,7 +49,7 @@ impl Connection {
     }
 
     /// The answer to one request made over HTTP `version` ("1.1" or "2").
-    pub fn answer(&self, http: &str) -> Value {
+    pub(crate) fn answer(&self, http: &str) -> Value {
         json!({
             "client": self.client,
             "peer": self.peer,
@@ -61,6 +61,6 @@ impl Connection {
 }
 
 /// The listener's counters as one JSON object.
-pub fn stats(stats: &Stats) -> Value {
+pub(crate) fn stats(stats: &Stats) -> Value {
     Value::Object(stats.snapshot().into_iter().map(|(k, v)| (k, json!(v))).collect::<Map<_, _>>())
 }

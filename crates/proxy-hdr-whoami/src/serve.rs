@@ -26,13 +26,13 @@ const MAX_HEAD: usize = 16 * 1024;
 
 /// The per-connection time limits.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     pub idle: Duration,
     pub write: Duration,
 }
 
 /// Serves requests on `conn` until the client is done or a limit is hit.
-pub async fn connection<S>(
+pub(crate) async fn connection<S>(
     conn: Connection<TlsStream<Replay<S>>>,
     stats: Arc<Stats>,
     limits: Limits,

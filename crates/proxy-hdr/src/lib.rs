@@ -2,6 +2,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// A no_std crate reaches for core and alloc first.
+#![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 // "Never panics" made mechanical: no unwrap, expect, panic or unchecked index.
 #![cfg_attr(
     not(test),

@@ -89,7 +89,7 @@ fn is_invisible(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     extern crate std;
-    use std::string::ToString;
+    use alloc::string::ToString;
 
     use super::*;
 

@@ -13,7 +13,7 @@ const SILENCE: Duration = Duration::from_secs(1);
 
 /// What one connection sent before it closed or fell silent.
 #[derive(Debug, Clone)]
-pub struct Conn {
+pub(super) struct Conn {
     /// The sender's side of the connection.
     pub peer: SocketAddr,
     /// Every byte received, in order.
@@ -23,7 +23,7 @@ pub struct Conn {
 }
 
 /// A listener on `ip`, port 0, recording on its own threads until dropped.
-pub struct Recorder {
+pub(super) struct Recorder {
     pub addr: SocketAddr,
     conns: Arc<Mutex<Vec<Conn>>>,
     stop: Arc<AtomicBool>,
@@ -31,7 +31,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn start(ip: IpAddr) -> Result<Self, String> {
+    pub(super) fn start(ip: IpAddr) -> Result<Self, String> {
         let listener =
             TcpListener::bind((ip, 0)).map_err(|e| format!("binding the recorder on {ip}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -47,7 +47,7 @@ impl Recorder {
     }
 
     /// The first connection to finish, waiting up to `timeout` for one.
-    pub fn first(&self, timeout: Duration) -> Option<Conn> {
+    pub(super) fn first(&self, timeout: Duration) -> Option<Conn> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(conn) = self.conns.lock().ok()?.first() {

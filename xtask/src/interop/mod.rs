@@ -165,7 +165,7 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-pub fn run(args: &[String]) -> Result<bool, String> {
+pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     senders::install("interop")?;
     let module = senders::stream_module()?;
     let whoami = process::build("proxy-hdr-whoami", &[], None, "whoami")?;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::senders::{Running, TempDir};
 
 /// One server process and where it listens.
-pub struct Server {
+pub(super) struct Server {
     pub proc: Running,
     /// The TCP address (`None` for a unix socket).
     pub addr: Option<SocketAddr>,
@@ -49,7 +49,7 @@ impl Server {
     }
 
     /// whoami on `ip`, port 0, with `args`.
-    pub fn whoami(
+    pub(super) fn whoami(
         bin: &Path,
         dir: &TempDir,
         name: &str,
@@ -68,7 +68,7 @@ impl Server {
     }
 
     /// whoami on the unix socket `path`, with `args`.
-    pub fn whoami_unix(
+    pub(super) fn whoami_unix(
         bin: &Path,
         dir: &TempDir,
         name: &str,
@@ -87,23 +87,23 @@ impl Server {
     }
 
     /// The axum example on `ip`, port 0.
-    pub fn axum_example(bin: &Path, dir: &TempDir, ip: IpAddr) -> Result<Self, String> {
+    pub(super) fn axum_example(bin: &Path, dir: &TempDir, ip: IpAddr) -> Result<Self, String> {
         let args = [SocketAddr::new(ip, 0).to_string()];
         Self::start(bin, &args, dir.path("axum-example.log"), "listening on http://", false)
     }
 
     /// The TCP address, for a server that has one.
-    pub fn addr(&self) -> SocketAddr {
+    pub(super) fn addr(&self) -> SocketAddr {
         self.addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// A position in the log, to look only at what comes after it.
-    pub fn mark(&self) -> usize {
+    pub(super) fn mark(&self) -> usize {
         self.proc.output().len()
     }
 
     /// Waits up to 3 s for a log line after `mark` containing every one of `words`.
-    pub fn expect_log(&self, mark: usize, words: &[&str]) -> Result<String, String> {
+    pub(super) fn expect_log(&self, mark: usize, words: &[&str]) -> Result<String, String> {
         let deadline = Instant::now() + Duration::from_secs(3);
         loop {
             let out = self.proc.output();
@@ -120,7 +120,7 @@ impl Server {
 }
 
 /// Builds `-p package [--features f] [--example e]` and returns the binary.
-pub fn build(
+pub(super) fn build(
     package: &str,
     features: &[&str],
     example: Option<&str>,

@@ -5,10 +5,11 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
-use std::future::Future;
+use core::future::Future;
+use core::net::SocketAddr;
+use core::time::Duration;
 use std::io;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -109,7 +110,7 @@ impl Backoff {
             self.last_report.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
         if due {
             self.last_report = Some(now);
-            let suppressed = std::mem::take(&mut self.suppressed);
+            let suppressed = core::mem::take(&mut self.suppressed);
             (wait, Some(suppressed))
         } else {
             self.suppressed += 1;

@@ -5,10 +5,10 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
+use alloc::sync::Arc;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 use std::io;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::OwnedSemaphorePermit;

@@ -5,9 +5,9 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
-use std::fmt;
+use core::fmt;
+use core::net::{IpAddr, SocketAddr};
 use std::io;
-use std::net::{IpAddr, SocketAddr};
 
 use proxy_hdr::Version;
 
@@ -119,7 +119,7 @@ impl fmt::Display for Failure {
     }
 }
 
-impl std::error::Error for Failure {}
+impl core::error::Error for Failure {}
 
 /// One failed connection, as the listener's hook and log see it.
 #[derive(Debug)]

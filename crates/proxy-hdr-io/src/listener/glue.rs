@@ -36,7 +36,7 @@ mod axum_glue {
                     }
                     // The accept loop is gone for good: nothing more will
                     // come, and axum wants a connection; wait for shutdown.
-                    Err(_) => std::future::pending::<()>().await,
+                    Err(_) => core::future::pending::<()>().await,
                 }
             }
         }

@@ -5,8 +5,8 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use alloc::sync::Arc;
+use core::net::SocketAddr;
 
 use proxy_hdr::BoxedHeader;
 

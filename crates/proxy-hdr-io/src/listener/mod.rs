@@ -59,11 +59,11 @@ pub use info::{ClientInfo, TlsInfo};
 pub use setup::{Progress, Ready, Setup};
 pub use stats::Stats;
 
+use alloc::sync::Arc;
+use core::net::SocketAddr;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 use std::io;
-use std::net::SocketAddr;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -98,8 +98,8 @@ pub struct Listener<L: Accept, S: Setup<Incoming<L>>> {
     task: tokio::task::JoinHandle<()>,
 }
 
-impl<L: Accept, S: Setup<Incoming<L>>> std::fmt::Debug for Listener<L, S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<L: Accept, S: Setup<Incoming<L>>> core::fmt::Debug for Listener<L, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Listener").field("local", &self.local).finish_non_exhaustive()
     }
 }
@@ -266,7 +266,7 @@ where
 {
     let work = setup.setup(stream, progress);
     let Some(timeout) = setup.setup_timeout() else { return work.await };
-    let backstop = timeout + std::time::Duration::from_millis(100);
+    let backstop = timeout + core::time::Duration::from_millis(100);
     match tokio::time::timeout(backstop, work).await {
         Ok(outcome) => outcome,
         Err(_) => Err(Failure::TimedOut { stage: setup.last_stage() }),

@@ -5,9 +5,9 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
-use std::future::Future;
+use core::future::Future;
+use core::time::Duration;
 use std::io;
-use std::time::Duration;
 
 use proxy_hdr::BoxedHeader;
 use tokio::io::{AsyncRead, AsyncWrite};

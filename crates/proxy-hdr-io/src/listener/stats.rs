@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use std::prelude::rust_2024::*;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use proxy_hdr::Version;
 

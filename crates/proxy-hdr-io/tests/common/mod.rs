@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 /// An in-memory stream that hands out its bytes in the given chunk sizes
 /// (cycling), then EOF; it records how many bytes were taken.
-pub struct Chunked {
+pub(crate) struct Chunked {
     pub data: Vec<u8>,
     pub pos: usize,
     pub sizes: Vec<usize>,
@@ -13,11 +13,11 @@ pub struct Chunked {
 }
 
 impl Chunked {
-    pub fn new(data: &[u8], sizes: &[usize]) -> Self {
+    pub(crate) fn new(data: &[u8], sizes: &[usize]) -> Self {
         Chunked { data: data.to_vec(), pos: 0, sizes: sizes.to_vec(), next: 0 }
     }
 
-    pub fn rest(&self) -> &[u8] {
+    pub(crate) fn rest(&self) -> &[u8] {
         &self.data[self.pos..]
     }
 }
@@ -44,20 +44,20 @@ impl embedded_io_async::Read for Chunked {
 }
 
 /// A small xorshift generator for seeded random chunkings.
-pub struct Rng(pub u64);
+pub(crate) struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 }
 
-pub const V1_TCP4: &[u8] = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n";
-pub const CLIENT_HELLO_START: &[u8] = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
+pub(crate) const V1_TCP4: &[u8] = b"PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n";
+pub(crate) const CLIENT_HELLO_START: &[u8] = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";

@@ -11,7 +11,7 @@ use std::time::Duration;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig};
 
-pub struct Pki {
+pub(crate) struct Pki {
     pub server: Arc<ServerConfig>,
     pub client: Arc<ClientConfig>,
 }
@@ -23,7 +23,7 @@ fn server_config_builder()
         .with_safe_default_protocol_versions()
 }
 
-pub fn pki() -> Pki {
+pub(crate) fn pki() -> Pki {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let der: CertificateDer<'static> = cert.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
@@ -45,7 +45,11 @@ pub fn pki() -> Pki {
     Pki { server: Arc::new(server), client: Arc::new(client) }
 }
 
-pub fn v2_header(source: &str, destination: SocketAddr, authority: Option<&[u8]>) -> Vec<u8> {
+pub(crate) fn v2_header(
+    source: &str,
+    destination: SocketAddr,
+    authority: Option<&[u8]>,
+) -> Vec<u8> {
     let addresses = proxy_hdr::Addresses::Inet {
         source: source.parse().unwrap(),
         destination: destination.to_string().parse().unwrap(),
@@ -66,7 +70,7 @@ pub fn v2_header(source: &str, destination: SocketAddr, authority: Option<&[u8]>
 /// A TLS client that sends `prefix` and its ClientHello in `pieces`-byte
 /// writes (one write when `pieces` is large), then finishes the handshake,
 /// writes a request and reads the answer to the end.
-pub fn tls_client(
+pub(crate) fn tls_client(
     addr: SocketAddr,
     client: Arc<ClientConfig>,
     prefix: Vec<u8>,

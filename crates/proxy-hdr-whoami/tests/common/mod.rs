@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-pub struct Whoami {
+pub(crate) struct Whoami {
     pub child: Child,
     pub addr: SocketAddr,
     pub log: PathBuf,
@@ -32,7 +32,7 @@ impl Drop for Whoami {
 impl Whoami {
     /// Starts whoami on 127.0.0.1, port 0, with `args`, wrapped in `wrapper`
     /// (e.g. `prlimit --nofile=64`) when given.
-    pub fn start_with(wrapper: &[&str], args: &[&str]) -> Whoami {
+    pub(crate) fn start_with(wrapper: &[&str], args: &[&str]) -> Whoami {
         let dir = std::env::temp_dir().join(format!(
             "whoami-test-{}-{}",
             std::process::id(),
@@ -88,23 +88,23 @@ impl Whoami {
         Whoami { child, addr, log, dir, connector }
     }
 
-    pub fn start(args: &[&str]) -> Whoami {
+    pub(crate) fn start(args: &[&str]) -> Whoami {
         Self::start_with(&[], args)
     }
 
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// A TLS connection after `prefix` (a PROXY header, or nothing).
-    pub async fn tls(&self, prefix: &[u8]) -> tokio_rustls::client::TlsStream<TcpStream> {
+    pub(crate) async fn tls(&self, prefix: &[u8]) -> tokio_rustls::client::TlsStream<TcpStream> {
         let mut tcp = TcpStream::connect(self.addr).await.unwrap();
         tcp.write_all(prefix).await.unwrap();
         self.connector.connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap()
     }
 
     /// One GET over a fresh connection; the response text.
-    pub async fn get(&self, prefix: &[u8], path: &str) -> String {
+    pub(crate) async fn get(&self, prefix: &[u8], path: &str) -> String {
         use tokio::io::AsyncReadExt;
         let mut tls = self.tls(prefix).await;
         let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
@@ -116,14 +116,14 @@ impl Whoami {
 }
 
 /// The JSON body of an HTTP response.
-pub fn body(response: &str) -> serde_json::Value {
+pub(crate) fn body(response: &str) -> serde_json::Value {
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
 }
 
 /// How long after `start` the server closes `stream` (EOF or reset),
 /// waiting at most `limit` from now.
-pub async fn closed_after<S: tokio::io::AsyncRead + Unpin>(
+pub(crate) async fn closed_after<S: tokio::io::AsyncRead + Unpin>(
     stream: &mut S,
     start: Instant,
     limit: Duration,
@@ -143,7 +143,7 @@ pub async fn closed_after<S: tokio::io::AsyncRead + Unpin>(
 }
 
 /// CPU seconds (user + system) a process has used, from /proc.
-pub fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let mut stat = String::new();
     std::fs::File::open(format!("/proc/{pid}/stat")).unwrap().read_to_string(&mut stat).unwrap();
     let after_name = &stat[stat.rfind(')').unwrap() + 2..];
@@ -153,7 +153,7 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 }
 
 /// A v2 header for `source`.
-pub fn v2(source: &str, destination: SocketAddr) -> Vec<u8> {
+pub(crate) fn v2(source: &str, destination: SocketAddr) -> Vec<u8> {
     let header = proxy_hdr::v2::Header::proxy(
         proxy_hdr::Protocol::Stream,
         proxy_hdr::Addresses::from_sockets(source.parse().unwrap(), destination).unwrap(),

@@ -235,8 +235,8 @@ mod tests {
     use super::*;
 
     extern crate std;
-    use std::string::String;
-    use std::vec::Vec;
+    use alloc::string::String;
+    use alloc::vec::Vec;
 
     /// Runs a scanner over `text` followed by a space, as in a header line.
     fn whole<T>(scan: fn(&[u8]) -> Scan<T>, text: &str) -> Option<T> {

@@ -1,7 +1,7 @@
 //! Unit tests of the v2 parser and writer, as tables of cases.
 
 extern crate std;
-use std::vec::Vec;
+use alloc::vec::Vec;
 
 use core::num::NonZeroUsize;
 
