@@ -18,9 +18,10 @@ pub enum Policy {
     /// opt-in: a client that connects directly can then send a header and
     /// claim any address, unless [`Config::with_trusted`] limits who may.
     Optional,
-    /// A header, when present, is parsed and dropped; the connection's own
-    /// addresses are used. Trust is not checked: a dropped header's
-    /// addresses are never used, whoever sent it.
+    /// A header, when present, is skipped; the connection's own addresses
+    /// are used. It is skipped by its framing: a bad v2 prefix or v1 line is
+    /// still an error, but a v2 body is not examined, and trust is not
+    /// checked, since nothing of the header is used.
     Ignore,
     /// The PROXY protocol is off: a connection that starts with a header is
     /// refused with [`Error::Unexpected`](crate::Error::Unexpected), which
@@ -35,8 +36,9 @@ pub enum Untrusted {
     /// Fail with [`Error::Untrusted`](crate::Error::Untrusted).
     #[default]
     Reject,
-    /// Parse and drop the header, as if it were absent: its addresses are
-    /// never reported, so they cannot be spoofed.
+    /// Skip the header (by its framing, its v2 body unexamined), as if it
+    /// were absent: its addresses are never reported, so they cannot be
+    /// spoofed.
     TreatAsAbsent,
 }
 

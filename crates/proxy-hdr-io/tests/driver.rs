@@ -166,6 +166,14 @@ fn ignore_does_not_check_trust() {
     let outside = Some("203.0.113.5".parse().unwrap());
     let got = read_header(&mut Chunked::new(&input, &[99]), outside, &mut buf, &config).unwrap();
     assert_eq!((got.header, got.header_len, got.leftover), (None, V1_TCP4.len(), &b"data"[..]));
+    // It is skipped by its framing: a v2 body that breaks a TLV rule is not
+    // examined (found by fuzzing: the documented behaviour had changed).
+    let mut bad_body = proxy_hdr::v2::SIGNATURE.to_vec();
+    bad_body.extend_from_slice(&[0x21, 0x00, 0x00, 0x02, 0x04, 0x00]);
+    bad_body.extend_from_slice(b"data");
+    let config = Config::new().with_policy(Policy::Ignore);
+    let got = read_header(&mut Chunked::new(&bad_body, &[99]), None, &mut buf, &config).unwrap();
+    assert_eq!((got.header, got.header_len, got.leftover), (None, 18, &b"data"[..]));
 }
 
 /// A read interrupted by a signal is retried, not the end of the header.
