@@ -25,8 +25,11 @@ mod first_bytes;
 pub mod listener;
 mod log;
 #[cfg(feature = "std")]
+mod outbound;
+#[cfg(feature = "std")]
 mod peer;
 mod rewind;
+mod send;
 #[cfg(feature = "std")]
 mod std_io;
 #[cfg(feature = "tokio")]
@@ -46,8 +49,15 @@ pub use error::is_disconnect_kind;
 pub use error::{Error, Stage};
 pub use first_bytes::{DIAGNOSIS_LEN, FirstBytes, MissingHeader};
 #[cfg(feature = "std")]
+pub use outbound::{BuildError, Keep, Outbound};
+#[cfg(feature = "std")]
 pub use peer::{PeerAddr, WithPeer};
 pub use rewind::{Rewind, Unread};
+#[cfg(feature = "std")]
+pub use send::write_header_std;
+#[cfg(feature = "tokio")]
+pub use send::write_header_tokio;
+pub use send::{SendError, write_header, write_header_async};
 #[cfg(feature = "std")]
 pub use std_io::{Deadline, Socket, read_header_std};
 #[cfg(feature = "tokio")]
