@@ -8,6 +8,7 @@
 
 mod accepted;
 mod blocking;
+mod connector;
 mod error;
 #[cfg(feature = "listener")]
 mod listener;
@@ -15,6 +16,11 @@ mod listener;
 mod tokio_acceptor;
 
 pub use accepted::Accepted;
+#[cfg(feature = "tokio")]
+pub use connector::HeaderFirst;
+pub use connector::ProxyTlsConnector;
+#[cfg(feature = "ring")]
+pub use connector::client_config_builder;
 pub use error::{Error, Stage};
 #[cfg(feature = "listener")]
 pub use listener::ProxyTlsListener;
