@@ -21,8 +21,8 @@ use proxy_hdr::v2::ClientFlags;
 use proxy_hdr::{Command as PpCommand, Header, Status, Version};
 
 use crate::senders::{
-    CLIENT_CN, CurlOpts, Running, SNI, TempDir, Versions, curl, free_port, haproxy_config, host,
-    start_haproxy, start_nginx,
+    CLIENT_CN, CurlOpts, Nginx, Running, SNI, TempDir, Versions, curl, free_port, haproxy_config,
+    host, start_haproxy, start_nginx,
 };
 use recorder::{Conn, Recorder};
 
@@ -314,7 +314,7 @@ fn drive(sc: &Scenario, dir: &TempDir, module: &str) -> Result<Observed, String>
         }
         Sender::Nginx => {
             let frontend = SocketAddr::new(ip, free_port(ip)?);
-            let proc = start_nginx(dir, &sc.name, module, frontend, rec.addr)?;
+            let proc = start_nginx(dir, &sc.name, module, frontend, rec.addr, Nginx::Sends)?;
             let client = curl(
                 &format!("http://{}:{}/", host(ip), frontend.port()),
                 ip,

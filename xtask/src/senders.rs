@@ -309,23 +309,37 @@ pub(crate) fn start_haproxy(dir: &TempDir, name: &str, text: &str) -> Result<Run
 }
 
 /// Starts nginx in the foreground with a stream server on `frontend` that
-/// relays to `upstream` with `proxy_protocol on;` (a v1 header), and waits
-/// until it listens.
+/// relays to `upstream`, and waits until it listens. As a sender
+/// (`Nginx::Sends`) it adds `proxy_protocol on;` (a v1 header); as a
+/// receiver (`Nginx::Receives`) it listens with `proxy_protocol` and logs
+/// the header's client in its access log (`-access.log`).
+/// nginx's part in a stream: sending the PROXY protocol, or receiving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nginx {
+    Sends,
+    Receives,
+}
+
 pub(crate) fn start_nginx(
     dir: &TempDir,
     name: &str,
     module: &str,
     frontend: SocketAddr,
     upstream: SocketAddr,
+    role: Nginx,
 ) -> Result<Running, String> {
     let cfg = dir.path(&format!("{name}.conf"));
+    let (client, listen, send) = match role {
+        Nginx::Sends => ("$remote_addr:$remote_port", "", "\n        proxy_protocol on;"),
+        Nginx::Receives => ("$proxy_protocol_addr:$proxy_protocol_port", " proxy_protocol", ""),
+    };
     let p = |suffix: &str| dir.path(&format!("{name}{suffix}")).display().to_string();
     let text = format!(
         "load_module {module};\nmaster_process off;\nworker_processes 1;\npid {};\n\
          error_log {} info;\nevents {{ worker_connections 64; }}\nstream {{\n    \
-         log_format capture '$remote_addr:$remote_port $status $bytes_received';\n    \
-         access_log {} capture;\n    server {{\n        listen {}:{};\n        \
-         proxy_pass {};\n        proxy_protocol on;\n    }}\n}}\n",
+         log_format capture '{client} $status $bytes_received';\n    \
+         access_log {} capture;\n    server {{\n        listen {}:{}{listen};\n        \
+         proxy_pass {};{send}\n    }}\n}}\n",
         p(".pid"),
         p("-error.log"),
         p("-access.log"),

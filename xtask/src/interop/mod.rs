@@ -1,6 +1,7 @@
 //! `cargo xtask interop [FILTER]...`: whoami (and the axum example) against
-//! real PROXY senders (curl, HAProxy, nginx) and a frp-shaped relay, on
-//! loopback.
+//! real PROXY senders (curl, HAProxy, nginx) and a frp-shaped relay, and
+//! the project's own senders (the relay example, the CLI) against real
+//! receivers, on loopback.
 //!
 //! Every scenario talks to a running server and asserts on the JSON it
 //! answers, its counters (`/stats`) or its log. Everything started here
@@ -11,6 +12,7 @@ mod process;
 mod proxies;
 mod refusals;
 mod relay;
+mod sending;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -48,6 +50,9 @@ struct Cx {
     unix_path: std::path::PathBuf,
     /// The axum example app (plain HTTP behind the PROXY listener).
     axum: Server,
+    /// The relay example and the `proxy-hdr` CLI, built.
+    relay: std::path::PathBuf,
+    cli: std::path::PathBuf,
 }
 
 impl Cx {
@@ -162,6 +167,16 @@ fn scenarios() -> Vec<Scenario> {
         ("8-optional-direct-tls-without-header", refusals::direct_tls),
         ("9-haproxy-to-whoami-over-a-unix-socket", proxies::haproxy_unix),
         ("10-axum-app-behind-haproxy", proxies::axum_behind_haproxy),
+        ("11-relay-curl-to-whoami", sending::curl_relay_whoami),
+        ("11-relay-passes-haproxy-tlvs-through", sending::haproxy_tlvs_through_relay),
+        ("11-relay-to-haproxy-accept-proxy", sending::relay_to_haproxy),
+        ("11-relay-to-nginx-proxy-protocol", sending::relay_to_nginx),
+        ("12-cli-send-v2-tlvs-tls-get", sending::cli_send),
+        ("12-cli-probe-whoami-require", sending::probe_whoami_require),
+        ("12-cli-probe-whoami-optional", sending::probe_whoami_optional),
+        ("12-cli-probe-whoami-off", sending::probe_whoami_off),
+        ("12-cli-probe-haproxy-tcp-without-accept-proxy", |cx| sending::probe_haproxy(cx, false)),
+        ("12-cli-probe-haproxy-accept-proxy", |cx| sending::probe_haproxy(cx, true)),
     ]
 }
 
@@ -170,6 +185,8 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let module = senders::stream_module()?;
     let whoami = process::build("proxy-hdr-whoami", &[], None, "whoami")?;
     let axum = process::build("proxy-hdr-io", &["axum"], Some("axum"), "axum")?;
+    let relay = process::build("proxy-hdr-io", &["listener"], Some("relay"), "relay")?;
+    let cli = process::build("proxy-hdr-cli", &[], None, "proxy-hdr")?;
     let dir = TempDir::new("proxy-hdr-interop")?;
     senders::make_certs(&dir)?;
     let timeout = HEADER_TIMEOUT.to_string();
@@ -186,7 +203,8 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let unix =
         Server::whoami_unix(&whoami, &dir, "unix", &unix_path, &["--proxy-protocol", "require"])?;
     let axum = Server::axum_example(&axum, &dir, V4)?;
-    let cx = Cx { dir, module, optional, optional6, strict, off, unix, unix_path, axum };
+    let cx =
+        Cx { dir, module, optional, optional6, strict, off, unix, unix_path, axum, relay, cli };
 
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in scenarios() {

@@ -37,7 +37,7 @@ impl Server {
                 if unix {
                     return Ok(Server { proc, addr: None });
                 }
-                if let Some(addr) = rest.split('/').next().and_then(|a| a.parse().ok()) {
+                if let Some(addr) = rest.split(['/', ' ']).next().and_then(|a| a.parse().ok()) {
                     return Ok(Server { proc, addr: Some(addr) });
                 }
             }
@@ -90,6 +90,18 @@ impl Server {
     pub(super) fn axum_example(bin: &Path, dir: &TempDir, ip: IpAddr) -> Result<Self, String> {
         let args = [SocketAddr::new(ip, 0).to_string()];
         Self::start(bin, &args, dir.path("axum-example.log"), "listening on http://", false)
+    }
+
+    /// The relay example, listening on loopback port 0, with `args`.
+    pub(super) fn relay(
+        bin: &Path,
+        dir: &TempDir,
+        name: &str,
+        args: &[&str],
+    ) -> Result<Self, String> {
+        let mut all = vec!["--listen".to_string(), "127.0.0.1:0".to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        Self::start(bin, &all, dir.path(&format!("relay-{name}.log")), "listening on ", false)
     }
 
     /// The TCP address, for a server that has one.

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use super::{Cx, Outcome, UNIQUE_ID, V4, field, proxied, tlv, url};
 use crate::senders::{
-    CLIENT_CN, CurlOpts, Running, SNI, free_port, haproxy_config, host, start_haproxy, start_nginx,
+    CLIENT_CN, CurlOpts, Nginx, Running, SNI, free_port, haproxy_config, host, start_haproxy,
+    start_nginx,
 };
 
 pub(super) fn curl_v1(cx: &Cx) -> Outcome {
@@ -119,8 +120,14 @@ pub(super) fn haproxy_checks(cx: &Cx) -> Outcome {
 pub(super) fn nginx(cx: &Cx, ip: IpAddr) -> Outcome {
     let (whoami, fam) = if ip.is_ipv4() { (&cx.optional, "tcp4") } else { (&cx.optional6, "tcp6") };
     let frontend = SocketAddr::new(ip, free_port(ip)?);
-    let _nginx =
-        start_nginx(&cx.dir, &format!("nginx-{fam}"), &cx.module, frontend, whoami.addr())?;
+    let _nginx = start_nginx(
+        &cx.dir,
+        &format!("nginx-{fam}"),
+        &cx.module,
+        frontend,
+        whoami.addr(),
+        Nginx::Sends,
+    )?;
     let (client, json) = cx.get(&url(frontend), ip, &CurlOpts::default())?;
     proxied(&json, client, 1, frontend)?;
     field(&json, "/proxy/transport", fam)?;
