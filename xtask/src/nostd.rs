@@ -21,44 +21,49 @@ pub(crate) fn run(_args: &[String]) -> Result<bool, String> {
         .map(|s| s.success())
         .unwrap_or(false);
 
-    let (binary, what) = if have_target {
-        let ok = Command::new(&cargo)
-            .args(["build", "--release", "--target", TARGET, "--manifest-path"])
-            .arg(&manifest)
-            .arg("--target-dir")
-            .arg(root.join("nostd/target"))
-            .status()
-            .map_err(|e| format!("running cargo: {e}"))?
-            .success();
+    // The default table CRC32C, then the compact one, then a receiver's
+    // build (the parser alone: the writer's v1 address formatting pulls in
+    // core::fmt), each measured.
+    let variants: [(&str, &[&str]); 3] = [
+        ("parser and writer, table CRC32C (16 KiB)", &[]),
+        ("parser and writer, compact CRC32C (1 KiB)", &["--features", "compact"]),
+        ("parser alone, compact CRC32C (1 KiB)", &["--features", "compact,parse-only"]),
+    ];
+    for (variant, features) in variants {
+        let mut cmd = Command::new(&cargo);
+        if have_target {
+            cmd.args(["build", "--release", "--target", TARGET]);
+        } else {
+            cmd.args(["rustc", "--release"]);
+        }
+        cmd.args(features).arg("--manifest-path").arg(&manifest);
+        cmd.arg("--target-dir").arg(root.join("nostd/target"));
+        if !have_target {
+            println!(
+                "nostd: target {TARGET} unavailable, linking for the host without start files"
+            );
+            cmd.args(["--", "-C", "link-arg=-nostartfiles", "-C", "link-arg=-lc"]);
+        }
+        let ok = cmd.status().map_err(|e| format!("running cargo: {e}"))?.success();
+        let what = if have_target { TARGET } else { "host" };
         if !ok {
-            println!("nostd: FAILED to build for {TARGET}");
+            println!("nostd: FAILED to build for {what} ({variant})");
             return Ok(false);
         }
-        (root.join("nostd/target").join(TARGET).join("release/proxy-hdr-nostd"), TARGET)
-    } else {
-        println!("nostd: target {TARGET} unavailable, linking for the host without start files");
-        let ok = Command::new(&cargo)
-            .args(["rustc", "--release", "--manifest-path"])
-            .arg(&manifest)
-            .arg("--target-dir")
-            .arg(root.join("nostd/target"))
-            .args(["--", "-C", "link-arg=-nostartfiles", "-C", "link-arg=-lc"])
-            .status()
-            .map_err(|e| format!("running cargo: {e}"))?
-            .success();
-        if !ok {
-            println!("nostd: FAILED to link for the host");
-            return Ok(false);
-        }
-        (root.join("nostd/target/release/proxy-hdr-nostd"), "host")
-    };
-
-    let sizes = elf_sizes(&binary)?;
-    println!(
-        "nostd: linked a no_std, no_main, allocator-free binary for {what}: \
-         code {} bytes, read-only data {} bytes (16384 of it the CRC32C tables)",
-        sizes.code, sizes.rodata
-    );
+        let binary = if have_target {
+            root.join("nostd/target").join(TARGET).join("release/proxy-hdr-nostd")
+        } else {
+            root.join("nostd/target/release/proxy-hdr-nostd")
+        };
+        let sizes = elf_sizes(&binary)?;
+        println!(
+            "nostd: linked a no_std, no_main, allocator-free binary for {what} ({variant}): \
+             code {} bytes + read-only data {} bytes = {:.1} KiB",
+            sizes.code,
+            sizes.rodata,
+            (sizes.code + sizes.rodata) as f64 / 1024.0
+        );
+    }
     Ok(true)
 }
 
