@@ -1,5 +1,6 @@
-//! proxy-hdr against ppp, proxy-header and proxy-protocol: one criterion
-//! group per input, one function per contender.
+//! proxy-hdr against ppp, proxy-header, proxy-protocol and
+//! proxy-protocol-codec: one criterion group per input, one function per
+//! contender.
 //!
 //! `cargo bench -p proxy-hdr-bench --bench parse`. Before measuring, every
 //! contender is checked once per input (accepted, right header length,

@@ -6,11 +6,17 @@
 //! every SSL sub-TLV the crate exposes, folding them into a [`Outcome`]
 //! digest. A lazy parser therefore pays for what an eager one validated
 //! up front.
+//!
+//! The peers are ppp (through its auto-detecting and its per-version entry
+//! points), proxy-header, proxy-protocol and proxy-protocol-codec; their
+//! adapters live in [`peers`], one module per crate.
 
 use std::net::{IpAddr, SocketAddr};
 
 use proxy_hdr::v2::{self, ClientFlags, SslSubtype, TlvWriter};
 use proxy_hdr::{Addresses, Protocol};
+
+mod peers;
 
 /// One benchmark input: a PROXY header followed by application bytes.
 #[derive(Debug, Clone)]
@@ -36,6 +42,10 @@ pub struct Outcome {
     pub digest: u64,
     /// Whether the contender exposes TLVs at all (digests compare only then).
     pub walks_tlvs: bool,
+    /// Whether it opens the SSL TLV (client, verify and sub-TLVs). When not,
+    /// it folds SSL as one opaque TLV and [`check`] compares it with a
+    /// proxy-hdr digest folded the same way.
+    pub walks_ssl: bool,
 }
 
 /// A parser under test.
@@ -52,10 +62,15 @@ pub struct Contender {
 /// Every contender, proxy-hdr first.
 pub const CONTENDERS: &[Contender] = &[
     Contender { name: "proxy-hdr", run: proxy_hdr_parse, verifies_crc32c: true },
-    Contender { name: "ppp", run: ppp_auto, verifies_crc32c: false },
-    Contender { name: "ppp-direct", run: ppp_direct, verifies_crc32c: false },
-    Contender { name: "proxy-header", run: proxy_header_parse, verifies_crc32c: false },
-    Contender { name: "proxy-protocol", run: proxy_protocol_parse, verifies_crc32c: false },
+    Contender { name: "ppp", run: peers::ppp::auto, verifies_crc32c: false },
+    Contender { name: "ppp-direct", run: peers::ppp::direct, verifies_crc32c: false },
+    Contender { name: "proxy-header", run: peers::proxy_header::parse, verifies_crc32c: false },
+    Contender { name: "proxy-protocol", run: peers::proxy_protocol::parse, verifies_crc32c: false },
+    Contender {
+        name: "proxy-protocol-codec",
+        run: peers::proxy_protocol_codec::parse,
+        verifies_crc32c: false,
+    },
 ];
 
 /// The first 64 bytes of a TLS 1.3 ClientHello record: what follows the
@@ -176,7 +191,8 @@ fn realistic_tlvs(storage: &mut [u8], crc: bool) -> v2::Tlvs<'_> {
 
 /// Runs `contender` on `input` and checks it parsed the header correctly:
 /// the right length and source address and, when it exposes TLVs, the same
-/// digest as proxy-hdr. `Err` says why it did not.
+/// digest as proxy-hdr (with the SSL TLV folded opaquely on both sides when
+/// the contender does not open it). `Err` says why it did not.
 pub fn check(contender: &Contender, input: &Input) -> Result<Outcome, String> {
     let outcome = (contender.run)(&input.bytes).ok_or("rejected the input")?;
     if outcome.len != input.header_len {
@@ -186,7 +202,8 @@ pub fn check(contender: &Contender, input: &Input) -> Result<Outcome, String> {
         return Err(format!("source {:?} != {:?}", outcome.source, input.source));
     }
     // The same addresses and TLVs as proxy-hdr saw, walked the same way.
-    let reference = proxy_hdr_parse(&input.bytes).ok_or("proxy-hdr rejected the input")?;
+    let reference =
+        proxy_hdr_walk(&input.bytes, outcome.walks_ssl).ok_or("proxy-hdr rejected the input")?;
     if outcome.walks_tlvs && outcome.digest != reference.digest {
         return Err("a different address/TLV digest from proxy-hdr's".into());
     }
@@ -220,7 +237,7 @@ impl Fold {
         self.add(u64::from(destination.port()));
     }
 
-    /// A TLV other than SSL: its type and value length.
+    /// A TLV other than an opened SSL one: its type and value length.
     fn tlv(&mut self, kind: u8, len: usize) {
         self.add(u64::from(kind));
         self.add(len as u64);
@@ -234,7 +251,14 @@ impl Fold {
     }
 }
 
+/// proxy-hdr, the reference: addresses, every TLV and the SSL sub-TLVs.
 fn proxy_hdr_parse(buf: &[u8]) -> Option<Outcome> {
+    proxy_hdr_walk(buf, true)
+}
+
+/// proxy-hdr's parse and walk; `open_ssl: false` folds the SSL TLV as one
+/// opaque TLV, for comparing with a contender that cannot open it.
+fn proxy_hdr_walk(buf: &[u8], open_ssl: bool) -> Option<Outcome> {
     let proxy_hdr::Status::Complete { header, len } = proxy_hdr::parse(buf).ok()? else {
         return None;
     };
@@ -245,7 +269,7 @@ fn proxy_hdr_parse(buf: &[u8]) -> Option<Outcome> {
     }
     let tlvs = header.tlvs();
     for tlv in tlvs.iter() {
-        match tlv.ssl() {
+        match tlv.ssl().filter(|_| open_ssl) {
             Some(ssl) => {
                 f.ssl(ssl.client().bits(), ssl.verify());
                 for sub in ssl.sub_tlvs() {
@@ -255,160 +279,5 @@ fn proxy_hdr_parse(buf: &[u8]) -> Option<Outcome> {
             None => f.tlv(tlv.raw_kind(), tlv.value().len()),
         }
     }
-    Some(Outcome { len, source, digest: f.0, walks_tlvs: true })
-}
-
-fn ppp_v1(h: &ppp::v1::Header<'_>) -> Outcome {
-    let mut f = Fold(0);
-    let source = match h.addresses {
-        ppp::v1::Addresses::Tcp4(a) => {
-            let (s, d) = (
-                SocketAddr::from((a.source_address, a.source_port)),
-                SocketAddr::from((a.destination_address, a.destination_port)),
-            );
-            f.addrs(s, d);
-            Some(s)
-        }
-        ppp::v1::Addresses::Tcp6(a) => {
-            let (s, d) = (
-                SocketAddr::from((a.source_address, a.source_port)),
-                SocketAddr::from((a.destination_address, a.destination_port)),
-            );
-            f.addrs(s, d);
-            Some(s)
-        }
-        ppp::v1::Addresses::Unknown => None,
-    };
-    Outcome { len: h.header.len(), source, digest: f.0, walks_tlvs: true }
-}
-
-fn ppp_v2(h: &ppp::v2::Header<'_>) -> Option<Outcome> {
-    use ppp::v2::{Addresses as A, TypeLengthValues};
-    let mut f = Fold(0);
-    let source = match h.addresses {
-        A::IPv4(a) => {
-            let (s, d) = (
-                SocketAddr::from((a.source_address, a.source_port)),
-                SocketAddr::from((a.destination_address, a.destination_port)),
-            );
-            f.addrs(s, d);
-            Some(s)
-        }
-        A::IPv6(a) => {
-            let (s, d) = (
-                SocketAddr::from((a.source_address, a.source_port)),
-                SocketAddr::from((a.destination_address, a.destination_port)),
-            );
-            f.addrs(s, d);
-            Some(s)
-        }
-        A::Unspecified | A::Unix(_) => None,
-    };
-    // ppp reports no addresses for LOCAL only through the command.
-    let source = if matches!(h.command, ppp::v2::Command::Local) { None } else { source };
-    for tlv in h.tlvs() {
-        let tlv = tlv.ok()?;
-        if tlv.kind == 0x20 {
-            // ppp has no SSL type: split the value and reuse its TLV iterator.
-            let (&client, rest) = tlv.value.split_first()?;
-            let verify = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
-            f.ssl(client, verify);
-            for sub in TypeLengthValues::from(rest.get(4..)?) {
-                let sub = sub.ok()?;
-                f.tlv(sub.kind, sub.value.len());
-            }
-        } else {
-            f.tlv(tlv.kind, tlv.value.len());
-        }
-    }
-    Some(Outcome { len: h.len(), source, digest: f.0, walks_tlvs: true })
-}
-
-/// ppp's version-detecting entry point.
-fn ppp_auto(buf: &[u8]) -> Option<Outcome> {
-    match ppp::HeaderResult::parse(buf) {
-        ppp::HeaderResult::V1(r) => r.ok().map(|h| ppp_v1(&h)),
-        ppp::HeaderResult::V2(r) => ppp_v2(&r.ok()?),
-    }
-}
-
-/// ppp's per-version parsers, picked by the first byte as a caller would.
-fn ppp_direct(buf: &[u8]) -> Option<Outcome> {
-    match buf.first()? {
-        b'P' => ppp::v1::Header::try_from(buf).ok().map(|h| ppp_v1(&h)),
-        _ => ppp_v2(&ppp::v2::Header::try_from(buf).ok()?),
-    }
-}
-
-fn proxy_header_parse(buf: &[u8]) -> Option<Outcome> {
-    use proxy_header::{ParseConfig, ProxyHeader, Tlv};
-    fn value_len(t: &Tlv<'_>) -> usize {
-        match t {
-            Tlv::Alpn(v) | Tlv::UniqueId(v) | Tlv::Custom(_, v) => v.len(),
-            Tlv::Authority(s)
-            | Tlv::Netns(s)
-            | Tlv::SslVersion(s)
-            | Tlv::SslCn(s)
-            | Tlv::SslCipher(s)
-            | Tlv::SslSigAlg(s)
-            | Tlv::SslKeyAlg(s) => s.len(),
-            Tlv::Crc32c(_) => 4,
-            Tlv::Noop(n) => *n,
-            _ => 0,
-        }
-    }
-    let (h, len) = ProxyHeader::parse(buf, ParseConfig::default()).ok()?;
-    let mut f = Fold(0);
-    let source = h.proxied_address().map(|a| {
-        f.addrs(a.source, a.destination);
-        a.source
-    });
-    for tlv in h.tlvs() {
-        match tlv.ok()? {
-            Tlv::Ssl(ssl) => {
-                let client = u8::from(ssl.client_ssl())
-                    | u8::from(ssl.client_cert_conn()) << 1
-                    | u8::from(ssl.client_cert_sess()) << 2;
-                f.ssl(client, ssl.verify());
-                for sub in ssl.tlvs() {
-                    let sub = sub.ok()?;
-                    f.tlv(sub.kind(), value_len(&sub));
-                }
-            }
-            t => f.tlv(t.kind(), value_len(&t)),
-        }
-    }
-    Some(Outcome { len, source, digest: f.0, walks_tlvs: true })
-}
-
-/// proxy-protocol skips TLVs without exposing them: addresses only.
-fn proxy_protocol_parse(buf: &[u8]) -> Option<Outcome> {
-    use proxy_protocol::{ProxyHeader, version1, version2};
-    let mut rest = buf;
-    let header = proxy_protocol::parse(&mut rest).ok()?;
-    let len = buf.len() - rest.len();
-    let mut f = Fold(0);
-    let pair: Option<(SocketAddr, SocketAddr)> = match header {
-        ProxyHeader::Version1 {
-            addresses: version1::ProxyAddresses::Ipv4 { source, destination },
-        } => Some((source.into(), destination.into())),
-        ProxyHeader::Version1 {
-            addresses: version1::ProxyAddresses::Ipv6 { source, destination },
-        } => Some((source.into(), destination.into())),
-        ProxyHeader::Version2 {
-            command: version2::ProxyCommand::Proxy,
-            addresses: version2::ProxyAddresses::Ipv4 { source, destination },
-            ..
-        } => Some((source.into(), destination.into())),
-        ProxyHeader::Version2 {
-            command: version2::ProxyCommand::Proxy,
-            addresses: version2::ProxyAddresses::Ipv6 { source, destination },
-            ..
-        } => Some((source.into(), destination.into())),
-        _ => None,
-    };
-    if let Some((s, d)) = pair {
-        f.addrs(s, d);
-    }
-    Some(Outcome { len, source: pair.map(|(s, _)| s), digest: f.0, walks_tlvs: false })
+    Some(Outcome { len, source, digest: f.0, walks_tlvs: true, walks_ssl: open_ssl })
 }

@@ -26,7 +26,7 @@ fn proxy_hdr_parses_without_allocating() {
     println!(
         "{:<18}{}",
         "input",
-        CONTENDERS.iter().map(|c| format!("{:>16}", c.name)).collect::<String>()
+        CONTENDERS.iter().map(|c| format!("{:>22}", c.name)).collect::<String>()
     );
     for input in &inputs {
         let mut row = format!("{:<18}", input.name);
@@ -47,7 +47,7 @@ fn proxy_hdr_parses_without_allocating() {
                     "rejects".to_owned()
                 }
             };
-            row.push_str(&format!("{cell:>16}"));
+            row.push_str(&format!("{cell:>22}"));
         }
         println!("{row}");
     }
