@@ -215,6 +215,25 @@ mod tokio_connector {
             Poll::Ready(Ok(payload))
         }
 
+        // After the first write, forwarded (TLS records in one write each
+        // would meet Nagle and the server's delayed ACK); the first one goes
+        // through `poll_write`, with the header.
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            if self.pending.is_empty() {
+                return Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs);
+            }
+            let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &**b);
+            self.poll_write(cx, first)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.inner.is_write_vectored()
+        }
+
         fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut self.get_mut().inner).poll_flush(cx)
         }
