@@ -1,50 +1,65 @@
-//! TLS 1.3 handshakes per second on loopback: the PROXY acceptor with a v2
-//! header, the same acceptor on a connection without one (`Optional`), and
-//! a plain `tokio_rustls::TlsAcceptor`, in one run.
+//! TLS 1.3 handshakes on loopback, in one run: the TLS listener
+//! (`ProxyTlsListener`) with a v2 header, the same listener without one
+//! (`Optional`), and a bare tokio-rustls accept loop (accept, spawn,
+//! handshake).
 //!
-//! `cargo bench -p proxy-hdr-bench --bench handshake`. One iteration is a
-//! whole connection: connect, (header,) handshake, one byte from the server,
-//! reset. The server is whoami-shaped: a spawned task per connection.
+//! `cargo bench -p proxy-hdr-bench --bench handshake`. One connection is:
+//! connect, (header,) handshake, one byte from the server, reset. Two
+//! measurements: criterion's wall time per connection, then the server's
+//! CPU time per handshake. The server runtime is one thread, so its CPU
+//! clock (`CLOCK_THREAD_CPUTIME_ID`, read on that thread) is the whole
+//! server's cost; the servers take turns in rounds so that drift on this
+//! shared machine hits each alike.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use proxy_hdr::v2::Header;
 use proxy_hdr::{Addresses, Protocol};
 use proxy_hdr_io::{Config, Policy};
-use proxy_hdr_rustls::ProxyTlsAcceptor;
+use proxy_hdr_rustls::{ProxyTlsAcceptor, ProxyTlsListener};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::{Handle, Runtime};
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
+/// Rounds of the CPU measurement, and handshakes per server per round.
+const ROUNDS: usize = 10;
+const PER_ROUND: usize = 200;
+
 /// Which server the connection meets.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Server {
-    /// `ProxyTlsAcceptor` under `Optional`.
-    Proxy,
-    /// `tokio_rustls::TlsAcceptor`, no PROXY support at all.
+    /// `ProxyTlsListener` under `Optional`.
+    Listener,
+    /// A bare `tokio_rustls::TlsAcceptor` loop, no PROXY support at all.
     Plain,
 }
 
-async fn serve(listener: TcpListener, server: Server, tls: Arc<rustls::ServerConfig>) {
-    let proxy = ProxyTlsAcceptor::new(tls.clone(), Config::new().with_policy(Policy::Optional));
-    let plain = TlsAcceptor::from(tls);
-    loop {
-        let Ok((conn, _)) = listener.accept().await else { return };
-        let (proxy, plain) = (proxy.clone(), plain.clone());
+/// The listener: setups in their own tasks, ready connections handed out,
+/// each answered in a task of its own.
+async fn serve_listener(tcp: TcpListener, tls: Arc<rustls::ServerConfig>) {
+    let acceptor = ProxyTlsAcceptor::new(tls, Config::new().with_policy(Policy::Optional));
+    let mut listener = ProxyTlsListener::new(tcp, acceptor);
+    while let Ok(conn) = listener.accept().await {
         tokio::spawn(async move {
-            match server {
-                Server::Proxy => {
-                    let mut accepted = proxy.accept(conn).await.expect("a handshake");
-                    accepted.tls.write_all(b"k").await.expect("the answer");
-                }
-                Server::Plain => {
-                    let mut tls = plain.accept(conn).await.expect("a handshake");
-                    tls.write_all(b"k").await.expect("the answer");
-                }
+            let (mut tls, _info) = conn.into_parts();
+            let _ = tls.write_all(b"k").await;
+        });
+    }
+}
+
+/// What a server without this project does.
+async fn serve_plain(tcp: TcpListener, tls: Arc<rustls::ServerConfig>) {
+    let acceptor = TlsAcceptor::from(tls);
+    while let Ok((conn, _)) = tcp.accept().await {
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            if let Ok(mut tls) = acceptor.accept(conn).await {
+                let _ = tls.write_all(b"k").await;
             }
         });
     }
@@ -64,50 +79,73 @@ async fn one_handshake(server: SocketAddr, header: &[u8], connector: &TlsConnect
     tls.get_ref().0.set_zero_linger().expect("linger");
 }
 
-fn handshakes(c: &mut Criterion) {
+/// The CPU time the calling thread has used.
+fn thread_cpu() -> Duration {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID).expect("a clock");
+    Duration::new(t.tv_sec() as u64, t.tv_nsec() as u32)
+}
+
+/// The server thread's CPU time, read on it.
+fn server_cpu(server: &Handle, client: &Runtime) -> Duration {
+    client.block_on(server.spawn(async { thread_cpu() })).expect("the server thread")
+}
+
+struct Pki {
+    server: Arc<rustls::ServerConfig>,
+    connector: TlsConnector,
+}
+
+fn pki() -> Pki {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("a cert");
     let der: CertificateDer<'static> = cert.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-    let server_tls = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("ring")
         .with_no_client_auth()
         .with_single_cert(vec![der.clone()], key)
-        .expect("a server config"),
-    );
+        .expect("a server config");
     let mut roots = rustls::RootCertStore::empty();
     roots.add(der).expect("the root");
-    let client_tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .expect("TLS 1.3")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = TlsConnector::from(Arc::new(client_tls));
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("TLS 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Pki { server: Arc::new(server), connector: TlsConnector::from(Arc::new(client)) }
+}
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let client_rt =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+/// One benchmarked case: a running server and what the client sends first.
+struct Case {
+    name: &'static str,
+    addr: SocketAddr,
+    header: Vec<u8>,
+}
 
-    let mut group = c.benchmark_group("handshake");
+/// Starts the three servers on a one-thread runtime of their own.
+fn start(pki: &Pki) -> (Handle, Vec<Case>) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let handle = rt.handle().clone();
+    std::thread::spawn(move || rt.block_on(std::future::pending::<()>()));
+    let mut cases = Vec::new();
     for (name, server) in [
-        ("v2_header", Server::Proxy),
-        ("no_header", Server::Proxy),
+        ("listener_v2_header", Server::Listener),
+        ("listener_no_header", Server::Listener),
         ("plain_tokio_rustls", Server::Plain),
     ] {
-        let listener =
-            server_rt.block_on(TcpListener::bind("127.0.0.1:0")).expect("a loopback listener");
-        let addr = listener.local_addr().expect("its address");
-        server_rt.spawn(serve(listener, server, server_tls.clone()));
-        let header = if name == "v2_header" {
+        let std = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback listener");
+        std.set_nonblocking(true).expect("nonblocking");
+        let addr = std.local_addr().expect("its address");
+        let tls = pki.server.clone();
+        handle.spawn(async move {
+            let tcp = TcpListener::from_std(std).expect("a tokio listener");
+            match server {
+                Server::Listener => serve_listener(tcp, tls).await,
+                Server::Plain => serve_plain(tcp, tls).await,
+            }
+        });
+        let header = if name == "listener_v2_header" {
             let SocketAddr::V4(destination) = addr else { unreachable!("127.0.0.1") };
             let h = Header::proxy(
                 Protocol::Stream,
@@ -119,11 +157,59 @@ fn handshakes(c: &mut Criterion) {
         } else {
             Vec::new()
         };
-        group.bench_function(name, |b| {
-            b.iter(|| client_rt.block_on(one_handshake(addr, &header, &connector)))
+        cases.push(Case { name, addr, header });
+    }
+    (handle, cases)
+}
+
+fn handshakes(c: &mut Criterion) {
+    let pki = pki();
+    let (server, cases) = start(&pki);
+    let client =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+
+    let mut group = c.benchmark_group("handshake");
+    for case in &cases {
+        group.bench_function(case.name, |b| {
+            b.iter(|| client.block_on(one_handshake(case.addr, &case.header, &pki.connector)))
         });
     }
     group.finish();
+
+    // Server CPU per handshake, the servers taking turns.
+    let mut cpu = vec![Duration::ZERO; cases.len()];
+    let mut wall = vec![Duration::ZERO; cases.len()];
+    let mut rounds = vec![Vec::new(); cases.len()];
+    for _ in 0..ROUNDS {
+        for (i, case) in cases.iter().enumerate() {
+            let (cpu0, wall0) = (server_cpu(&server, &client), Instant::now());
+            for _ in 0..PER_ROUND {
+                client.block_on(one_handshake(case.addr, &case.header, &pki.connector));
+            }
+            // The last answer's task may still be finishing: let it.
+            std::thread::sleep(Duration::from_millis(5));
+            let spent = server_cpu(&server, &client) - cpu0;
+            wall[i] += wall0.elapsed();
+            cpu[i] += spent;
+            rounds[i].push(spent.as_secs_f64() * 1e6 / PER_ROUND as f64);
+        }
+    }
+    let n = (ROUNDS * PER_ROUND) as f64;
+    let bare = cpu[cases.len() - 1].as_secs_f64() * 1e6 / n;
+    println!(
+        "server CPU per handshake ({} each, {ROUNDS} interleaved rounds):",
+        ROUNDS * PER_ROUND
+    );
+    for (i, case) in cases.iter().enumerate() {
+        let per = cpu[i].as_secs_f64() * 1e6 / n;
+        let (lo, hi) = rounds[i].iter().fold((f64::MAX, 0f64), |(l, h), r| (l.min(*r), h.max(*r)));
+        println!(
+            "  {:<20} {per:7.1} µs ({:+.1}% vs the bare loop; rounds {lo:.1}..{hi:.1}), {:.0} handshakes/s",
+            case.name,
+            (per / bare - 1.0) * 100.0,
+            n / wall[i].as_secs_f64()
+        );
+    }
 }
 
 criterion_group! {
