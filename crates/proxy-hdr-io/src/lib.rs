@@ -21,6 +21,9 @@ mod datagram;
 mod engine;
 mod error;
 mod first_bytes;
+mod flow;
+#[cfg(feature = "std")]
+mod flow_table;
 #[cfg(feature = "listener")]
 pub mod listener;
 mod log;
@@ -35,6 +38,8 @@ mod std_io;
 #[cfg(feature = "tokio")]
 mod tokio_io;
 mod trust;
+#[cfg(feature = "tokio")]
+mod udp;
 
 pub use asynch::read_header_async;
 pub use blocking::read_header;
@@ -48,6 +53,9 @@ pub use engine::Accepted;
 pub use error::is_disconnect_kind;
 pub use error::{Error, Stage};
 pub use first_bytes::{DIAGNOSIS_LEN, FirstBytes, MissingHeader};
+pub use flow::{DatagramMode, FlowStats, Flows, Received, classify};
+#[cfg(feature = "std")]
+pub use flow_table::{DEFAULT_FLOW_IDLE, DEFAULT_MAX_FLOWS, FlowTable};
 #[cfg(feature = "std")]
 pub use outbound::{BuildError, Keep, Outbound};
 #[cfg(feature = "std")]
@@ -63,5 +71,7 @@ pub use std_io::{Deadline, Socket, read_header_std};
 #[cfg(feature = "tokio")]
 pub use tokio_io::read_header_tokio;
 pub use trust::{AnyPeer, Cidr, CidrError, CidrList, Trust, canonical};
+#[cfg(feature = "tokio")]
+pub use udp::{DropHook, ProxyUdpSocket, UdpMeta};
 
 pub use proxy_hdr;
