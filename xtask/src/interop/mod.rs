@@ -8,6 +8,7 @@
 //! runs in the foreground with a generated config in a temp dir and is
 //! stopped by PID when its scenario ends; the servers when the run ends.
 
+mod golang;
 mod process;
 mod proxies;
 mod refusals;
@@ -53,6 +54,9 @@ struct Cx {
     /// The relay example and the `proxy-hdr` CLI, built.
     relay: std::path::PathBuf,
     cli: std::path::PathBuf,
+    /// The udp_echo example, and the Go sender (or why it cannot be built).
+    udp_echo: std::path::PathBuf,
+    go: Result<std::path::PathBuf, String>,
 }
 
 impl Cx {
@@ -177,6 +181,9 @@ fn scenarios() -> Vec<Scenario> {
         ("12-cli-probe-whoami-off", sending::probe_whoami_off),
         ("12-cli-probe-haproxy-tcp-without-accept-proxy", |cx| sending::probe_haproxy(cx, false)),
         ("12-cli-probe-haproxy-accept-proxy", |cx| sending::probe_haproxy(cx, true)),
+        ("13-go-proxyproto-udp-header-on-every-datagram", golang::udp_per_datagram),
+        ("13-go-proxyproto-udp-frp-first-datagram-of-a-flow", golang::udp_first_of_flow),
+        ("13-go-proxyproto-tcp-write-to-then-tls", golang::tcp_then_tls),
     ]
 }
 
@@ -187,6 +194,7 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let axum = process::build("proxy-hdr-io", &["axum"], Some("axum"), "axum")?;
     let relay = process::build("proxy-hdr-io", &["listener"], Some("relay"), "relay")?;
     let cli = process::build("proxy-hdr-cli", &[], None, "proxy-hdr")?;
+    let udp_echo = process::build("proxy-hdr-io", &["tokio"], Some("udp_echo"), "udp_echo")?;
     let dir = TempDir::new("proxy-hdr-interop")?;
     senders::make_certs(&dir)?;
     let timeout = HEADER_TIMEOUT.to_string();
@@ -203,8 +211,25 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
     let unix =
         Server::whoami_unix(&whoami, &dir, "unix", &unix_path, &["--proxy-protocol", "require"])?;
     let axum = Server::axum_example(&axum, &dir, V4)?;
-    let cx =
-        Cx { dir, module, optional, optional6, strict, off, unix, unix_path, axum, relay, cli };
+    let mut cx = Cx {
+        dir,
+        module,
+        optional,
+        optional6,
+        strict,
+        off,
+        unix,
+        unix_path,
+        axum,
+        relay,
+        cli,
+        udp_echo,
+        go: Err("not built yet".into()),
+    };
+    cx.go = golang::build_sender(&cx);
+    if let Err(why) = &cx.go {
+        println!("interop: the go-proxyproto scenarios are skipped: {why}");
+    }
 
     let (mut passed, mut failed) = (0, 0);
     for (name, scenario) in scenarios() {

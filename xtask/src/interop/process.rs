@@ -37,7 +37,8 @@ impl Server {
                 if unix {
                     return Ok(Server { proc, addr: None });
                 }
-                if let Some(addr) = rest.split(['/', ' ']).next().and_then(|a| a.parse().ok()) {
+                if let Some(addr) = rest.split(['/', ' ', '\n']).next().and_then(|a| a.parse().ok())
+                {
                     return Ok(Server { proc, addr: Some(addr) });
                 }
             }
@@ -90,6 +91,17 @@ impl Server {
     pub(super) fn axum_example(bin: &Path, dir: &TempDir, ip: IpAddr) -> Result<Self, String> {
         let args = [SocketAddr::new(ip, 0).to_string()];
         Self::start(bin, &args, dir.path("axum-example.log"), "listening on http://", false)
+    }
+
+    /// Any program that prints `listening on ADDR` once it listens.
+    pub(super) fn program(
+        bin: &Path,
+        dir: &TempDir,
+        name: &str,
+        args: &[&str],
+    ) -> Result<Self, String> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Self::start(bin, &args, dir.path(&format!("{name}.log")), "listening on ", false)
     }
 
     /// The relay example, listening on loopback port 0, with `args`.
