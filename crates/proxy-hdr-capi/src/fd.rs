@@ -238,6 +238,11 @@ pub unsafe extern "C" fn pp_read_header_fd(
 }
 
 fn read(fd: c_int, config: &PpConfig, buf: &mut [u8], out: &mut PpHeader) -> Result<c_int, c_int> {
+    if fd < 0 {
+        // poll() ignores negative descriptors: it would wait out the deadline.
+        set_errno(libc::EBADF);
+        return Err(PP_ERR_IO);
+    }
     let policy = policy(config.policy).ok_or(PP_ERR_ARGUMENT)?;
     let trusted = trusted(config)?;
     let max = match config.max_header_len {
