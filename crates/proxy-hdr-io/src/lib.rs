@@ -31,6 +31,8 @@ mod log;
 mod outbound;
 #[cfg(feature = "std")]
 mod peer;
+#[cfg(feature = "quinn")]
+mod quinn_socket;
 mod rewind;
 mod send;
 #[cfg(feature = "std")]

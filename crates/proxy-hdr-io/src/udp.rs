@@ -36,6 +36,8 @@ struct State {
     flows: FlowTable,
     /// client -> the peer its datagrams came through, for replies.
     routes: Lru<SocketAddr, SocketAddr>,
+    /// peer -> the client of its latest datagram.
+    clients: Lru<SocketAddr, SocketAddr>,
     stats: FlowStats,
 }
 
@@ -46,12 +48,21 @@ struct State {
 /// fills it may have been cut by the kernel, so it is dropped as truncated
 /// (65,536 bytes always suffices).
 pub struct ProxyUdpSocket<T = AnyPeer> {
-    socket: UdpSocket,
+    pub(crate) socket: UdpSocket,
     mode: DatagramMode,
     config: Config<T>,
     idle: Duration,
     state: Mutex<State>,
     on_drop: Option<DropHook>,
+}
+
+impl<T> core::fmt::Debug for ProxyUdpSocket<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProxyUdpSocket")
+            .field("socket", &self.socket)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T: Trust> ProxyUdpSocket<T> {
@@ -73,6 +84,7 @@ impl<T: Trust> ProxyUdpSocket<T> {
         let state = State {
             flows: FlowTable::new(capacity, idle),
             routes: Lru::new(capacity),
+            clients: Lru::new(capacity),
             stats: FlowStats::default(),
         };
         ProxyUdpSocket { socket, mode, config, idle, state: Mutex::new(state), on_drop: None }
@@ -94,25 +106,38 @@ impl<T: Trust> ProxyUdpSocket<T> {
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, UdpMeta)> {
         loop {
             let (len, peer) = self.socket.recv_from(buf).await?;
-            let datagram = buf.get(..len).unwrap_or_default();
-            let outcome = if len == buf.len() {
-                Err(Error::Truncated { received: len })
-            } else {
-                self.split(datagram, peer)
-            };
-            match outcome {
-                Ok((client, had_header, payload_len)) => {
-                    buf.copy_within(len - payload_len..len, 0);
-                    return Ok((payload_len, UdpMeta { client, peer, had_header }));
+            if let Some(got) = self.take(buf, len, peer) {
+                return Ok(got);
+            }
+        }
+    }
+
+    /// One received datagram of `len` bytes in `buf`: its payload moved to
+    /// the start, or `None` when it is dropped (counted and reported).
+    pub(crate) fn take(
+        &self,
+        buf: &mut [u8],
+        len: usize,
+        peer: SocketAddr,
+    ) -> Option<(usize, UdpMeta)> {
+        let datagram = buf.get(..len).unwrap_or_default();
+        let outcome = if len == buf.len() {
+            let e = Error::Truncated { received: len };
+            self.lock().stats.dropped(&e);
+            Err(e)
+        } else {
+            self.split(datagram, peer)
+        };
+        match outcome {
+            Ok((client, had_header, payload_len)) => {
+                buf.copy_within(len - payload_len..len, 0);
+                Some((payload_len, UdpMeta { client, peer, had_header }))
+            }
+            Err(e) => {
+                if let Some(hook) = &self.on_drop {
+                    hook(peer, &e);
                 }
-                Err(e) => {
-                    if len == buf.len() {
-                        self.lock().stats.dropped(&e);
-                    }
-                    if let Some(hook) = &self.on_drop {
-                        hook(peer, &e);
-                    }
-                }
+                None
             }
         }
     }
@@ -143,6 +168,8 @@ impl<T: Trust> ProxyUdpSocket<T> {
         })?;
         state.routes.expire(now, self.idle);
         state.routes.insert(received.client, peer, now);
+        state.clients.expire(now, self.idle);
+        state.clients.insert(peer, received.client, now);
         Ok((received.client, received.header.is_some(), received.payload.len()))
     }
 
@@ -154,6 +181,14 @@ impl<T: Trust> ProxyUdpSocket<T> {
             io::Error::new(io::ErrorKind::NotFound, format!("no route to client {client}"))
         })?;
         self.socket.send_to(buf, peer).await
+    }
+
+    /// The client of the latest datagram from `peer`: with quinn, the real
+    /// client of a connection whose `remote_address()` is `peer` (a relay
+    /// that gives each client its own socket, as frp does, keeps this
+    /// one-to-one).
+    pub fn client_of(&self, peer: SocketAddr) -> Option<SocketAddr> {
+        self.lock().clients.peek(&peer)
     }
 
     /// The counters: the flow table's (first-of-flow mode) and drops.
