@@ -1,5 +1,6 @@
 //! `cargo xtask <task>`: the project's chores, as plain Rust (matklad's cargo-xtask).
 
+mod capi;
 mod capture;
 mod conformance;
 mod fuzz;
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
+  capi [--bless]                  the C API: header freshness, the C vector test (and ASan/UBSan), the libevent example against curl and HAProxy
   conformance [--vectors DIR]...  run the conformance vectors (tests/vectors and any DIR)
   capture                         record real PROXY headers from HAProxy, nginx and curl into tests/vectors/captures
   fuzz [--seconds N] [--coverage] [TARGET]...
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
     let outcome = match args.first().map(String::as_str) {
+        Some("capi") => capi::run(rest),
         Some("conformance") => conformance::run(rest),
         Some("capture") => capture::run(rest),
         Some("fuzz") => fuzz::run(rest),

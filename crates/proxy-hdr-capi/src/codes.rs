@@ -104,8 +104,8 @@ rules! {
     PP_ERR_V2_SSL_SUB_TLV_FRAMING = -122 => V2SslSubTlvFraming;
 }
 
-/// The code of a parse error.
-pub(crate) fn error_code(e: Error) -> c_int {
+/// The C code of a parse error (Rust-side helper, for tools and tests).
+pub fn error_code(e: Error) -> c_int {
     if e == Error::NotProxy {
         return PP_ERR_NOT_PROXY;
     }
