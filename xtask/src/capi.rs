@@ -3,7 +3,7 @@
 //! sources (`--bless` rewrites it), runs the C test program over every
 //! conformance vector (one-shot and byte by byte) with the system `cc`,
 //! plain and under `-fsanitize=address,undefined`, then builds the libevent
-//! + OpenSSL example and runs it against curl and HAProxy on loopback.
+//! and OpenSSL example and runs it against curl and HAProxy on loopback.
 //! A missing tool or package is reported on one line and skipped.
 
 mod example;
