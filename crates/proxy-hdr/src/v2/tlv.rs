@@ -127,11 +127,14 @@ impl<'a> Tlv<'a> {
     }
 
     /// The SSL TLV's fields, when this is one.
+    #[inline]
     pub fn ssl(&self) -> Option<Ssl<'a>> {
-        match self.view() {
-            TlvView::Ssl(ssl) => Some(ssl),
-            _ => None,
+        // The type byte first: building a whole view for every TLV met while
+        // looking for this one cost a quarter of a TLV walk.
+        if self.kind != u8::from(TlvType::Ssl) {
+            return None;
         }
+        Ssl::trusted(self.value)
     }
 }
 
