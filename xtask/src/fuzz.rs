@@ -66,7 +66,12 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
 fn corpus_dirs(fuzz: &Path, target: &str) -> Result<[PathBuf; 2], String> {
     let generated = fuzz.join("corpus-generated").join(target);
     fs::create_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
-    Ok([generated, fuzz.join("corpus").join(target)])
+    // The C API's seeds live with its crate, replayed by its own tests.
+    let committed = match target {
+        "capi" => crate::workspace_root().join("crates/proxy-hdr-capi/tests/fuzz-seeds"),
+        _ => fuzz.join("corpus").join(target),
+    };
+    Ok([generated, committed])
 }
 
 /// `cargo +TOOLCHAIN fuzz SUBCOMMAND`, run from the repository root by the
@@ -212,7 +217,7 @@ fn export_vectors(fuzz: &Path) -> Result<usize, String> {
             let file = dir.join(format!("vector-{}", vector.name));
             fs::write(&file, bytes).map_err(|e| format!("{}: {e}", file.display()))
         };
-        for target in ["parse_any", "differential", "rustls_accept"] {
+        for target in ["parse_any", "differential", "rustls_accept", "capi"] {
             put(target, input)?;
         }
         // Require, Optional and Ignore in turn.
