@@ -43,6 +43,7 @@ pub(crate) fn run(args: &[String]) -> Result<bool, String> {
         }
     }
     ok &= example::run(&root, &include, &lib, &out)?;
+    println!("capi: {}", if ok { "all passed" } else { "FAILED" });
     Ok(ok)
 }
 

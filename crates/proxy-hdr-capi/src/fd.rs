@@ -10,7 +10,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use proxy_hdr::{Frame, Status, Version};
-use proxy_hdr_io::{Cidr, Policy};
+use proxy_hdr_io::{Cidr, CidrError, Policy};
 
 use crate::codes::*;
 use crate::header::PpHeader;
@@ -63,16 +63,39 @@ pub extern "C" fn pp_config_default() -> PpConfig {
     }
 }
 
-/// The trusted blocks; `None` trusts everyone.
-fn trusted(config: &PpConfig) -> Result<Option<Vec<Cidr>>, c_int> {
-    if config.trusted.is_null() {
-        return Ok(None);
+/// The trusted blocks, checked once: `None` trusts everyone. The text is
+/// kept and re-read at the check, so reading a header allocates nothing.
+#[derive(Clone, Copy)]
+struct Trusted<'a>(Option<&'a str>);
+
+impl<'a> Trusted<'a> {
+    fn of(config: &'a PpConfig) -> Result<Self, c_int> {
+        if config.trusted.is_null() {
+            return Ok(Trusted(None));
+        }
+        // SAFETY: non-NULL, and the contract of `pp_read_header_fd` makes it
+        // a NUL-terminated string that outlives the call.
+        let text = unsafe { CStr::from_ptr(config.trusted) }.to_str().map_err(|_| PP_ERR_CONFIG)?;
+        let trusted = Trusted(Some(text));
+        if trusted.blocks().any(|b| b.is_err()) {
+            return Err(PP_ERR_CONFIG);
+        }
+        Ok(trusted)
     }
-    // SAFETY: non-NULL, and the contract of `pp_read_header_fd` makes it a
-    // NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(config.trusted) }.to_str().map_err(|_| PP_ERR_CONFIG)?;
-    let blocks = text.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty());
-    blocks.map(|b| b.parse::<Cidr>().map_err(|_| PP_ERR_CONFIG)).collect::<Result<_, _>>().map(Some)
+
+    fn blocks(self) -> impl Iterator<Item = Result<Cidr, CidrError>> + 'a {
+        let text = self.0.unwrap_or_default();
+        text.split([',', ' ', '\t', '\n']).filter(|s| !s.is_empty()).map(str::parse::<Cidr>)
+    }
+
+    /// Fails closed: a peer that is not an IP socket is trusted only by NULL.
+    fn allows(self, peer: Option<core::net::IpAddr>) -> bool {
+        match (self.0, peer) {
+            (None, _) => true,
+            (Some(_), Some(ip)) => self.blocks().any(|b| b.is_ok_and(|b| b.contains(ip))),
+            (Some(_), None) => false,
+        }
+    }
 }
 
 fn policy(code: c_int) -> Option<Policy> {
@@ -244,7 +267,7 @@ fn read(fd: c_int, config: &PpConfig, buf: &mut [u8], out: &mut PpHeader) -> Res
         return Err(PP_ERR_IO);
     }
     let policy = policy(config.policy).ok_or(PP_ERR_ARGUMENT)?;
-    let trusted = trusted(config)?;
+    let trusted = Trusted::of(config)?;
     let max = match config.max_header_len {
         0 => PP_DEFAULT_MAX_HEADER_LEN,
         n => n,
@@ -275,11 +298,7 @@ fn read(fd: c_int, config: &PpConfig, buf: &mut [u8], out: &mut PpHeader) -> Res
             Ok(Frame::Whole(framed)) => {
                 let len = framed.len();
                 let peer = peer_ip(fd).map_err(|e| retry_or_fail(e).err().unwrap_or(PP_ERR_IO))?;
-                let allowed = match (&trusted, peer) {
-                    (None, _) => true,
-                    (Some(blocks), Some(ip)) => blocks.iter().any(|b| b.contains(ip)),
-                    (Some(_), None) => false,
-                };
+                let allowed = trusted.allows(peer);
                 if !allowed {
                     return Err(PP_ERR_UNTRUSTED);
                 }
@@ -340,11 +359,15 @@ mod tests {
     #[test]
     fn trusted_lists_parse_or_fail_as_config() {
         let cfg = |s: &'static CStr| PpConfig { trusted: s.as_ptr(), ..pp_config_default() };
-        let list = trusted(&cfg(c"127.0.0.0/8, ::1 10.0.0.0/8")).unwrap().unwrap();
-        assert_eq!(list.len(), 3);
-        assert!(list.iter().any(|b| b.contains("10.2.3.4".parse().unwrap())));
-        assert_eq!(trusted(&cfg(c"")).unwrap().unwrap().len(), 0);
-        assert_eq!(trusted(&cfg(c"10.0.0.0/33")).err(), Some(PP_ERR_CONFIG));
-        assert!(trusted(&pp_config_default()).unwrap().is_none());
+        let ip = |s: &str| Some(s.parse().unwrap());
+        let list = cfg(c"127.0.0.0/8, ::1 10.0.0.0/8");
+        let t = Trusted::of(&list).unwrap();
+        assert_eq!(t.blocks().count(), 3);
+        assert!(t.allows(ip("10.2.3.4")) && t.allows(ip("::ffff:127.0.0.9")));
+        assert!(!t.allows(ip("192.0.2.1")) && !t.allows(None));
+        let none = cfg(c"");
+        assert!(!Trusted::of(&none).unwrap().allows(ip("127.0.0.1")));
+        assert_eq!(Trusted::of(&cfg(c"10.0.0.0/33")).err(), Some(PP_ERR_CONFIG));
+        assert!(Trusted::of(&pp_config_default()).unwrap().allows(None));
     }
 }

@@ -107,7 +107,6 @@ pub(crate) fn run(root: &Path, include: &Path, lib: &Path, out: &Path) -> Result
         println!("capi: FAIL the example's sanitizers reported:\n{log}");
         ok = false;
     }
-    println!("capi: {}", if ok { "all passed" } else { "FAILED" });
     Ok(ok)
 }
 
