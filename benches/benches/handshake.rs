@@ -10,6 +10,12 @@
 //! clock (`CLOCK_THREAD_CPUTIME_ID`, read on that thread) is the whole
 //! server's cost; the servers take turns in rounds so that drift on this
 //! shared machine hits each alike.
+//!
+//! CPU time on a shared VM varies by ±15% between rounds; instruction counts
+//! do not. `HANDSHAKE_ONLY=<case>` runs one case alone, so that
+//! `valgrind --tool=callgrind --separate-threads=yes` on the bench binary
+//! (`--bench none` skips criterion) gives the server thread's instructions
+//! (its `-02` file) for 2000 handshakes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -180,8 +186,13 @@ fn handshakes(c: &mut Criterion) {
     let mut cpu = vec![Duration::ZERO; cases.len()];
     let mut wall = vec![Duration::ZERO; cases.len()];
     let mut rounds = vec![Vec::new(); cases.len()];
+    // `HANDSHAKE_ONLY=name` measures one server alone (under strace, say).
+    let only = std::env::var("HANDSHAKE_ONLY").ok();
     for _ in 0..ROUNDS {
         for (i, case) in cases.iter().enumerate() {
+            if only.as_deref().is_some_and(|o| o != case.name) {
+                continue;
+            }
             let (cpu0, wall0) = (server_cpu(&server, &client), Instant::now());
             for _ in 0..PER_ROUND {
                 client.block_on(one_handshake(case.addr, &case.header, &pki.connector));
@@ -196,6 +207,9 @@ fn handshakes(c: &mut Criterion) {
     }
     let n = (ROUNDS * PER_ROUND) as f64;
     let bare = cpu[cases.len() - 1].as_secs_f64() * 1e6 / n;
+    if only.is_some() {
+        return;
+    }
     println!(
         "server CPU per handshake ({} each, {ROUNDS} interleaved rounds):",
         ROUNDS * PER_ROUND

@@ -59,6 +59,11 @@ where
     fn last_stage(&self) -> Stage {
         Stage::Handshake
     }
+
+    /// The header and the handshake run under one deadline of their own.
+    fn enforces_timeout(&self) -> bool {
+        true
+    }
 }
 
 /// The adapter's error as the listener counts and reports it.

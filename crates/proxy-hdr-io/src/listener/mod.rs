@@ -198,6 +198,9 @@ async fn accept_loop<L: Accept, S: Setup<Incoming<L>>>(
     let open = max_connections.map(|n| Arc::new(Semaphore::new(n)));
     let mut tasks = JoinSet::new();
     let mut backoff = Backoff::new();
+    // The listener's address, once: a `getsockname` per connection cost a
+    // syscall each.
+    let local = listener.local_addr().ok().flatten();
     loop {
         // Room first, then accept: beyond the limits, sockets wait in the backlog.
         let Ok(setup_permit) = in_setup.clone().acquire_owned().await else { return };
@@ -228,7 +231,6 @@ async fn accept_loop<L: Accept, S: Setup<Incoming<L>>>(
                 }
             }
         };
-        let local = listener.local_addr().ok().flatten();
         let (setup, stats, ready, hook) =
             (setup.clone(), stats.clone(), ready.clone(), hook.clone());
         tasks.spawn(async move {
@@ -265,6 +267,9 @@ where
     S: Setup<St>,
 {
     let work = setup.setup(stream, progress);
+    if setup.enforces_timeout() {
+        return work.await;
+    }
     let Some(timeout) = setup.setup_timeout() else { return work.await };
     let backstop = timeout + core::time::Duration::from_millis(100);
     match tokio::time::timeout(backstop, work).await {

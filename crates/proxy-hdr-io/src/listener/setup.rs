@@ -41,6 +41,16 @@ pub trait Setup<S>: Send + Sync + 'static {
     fn last_stage(&self) -> Stage {
         Stage::Header
     }
+
+    /// True when [`setup`](Self::setup) itself ends by
+    /// [`setup_timeout`](Self::setup_timeout), as the built-in setups do:
+    /// the listener then adds no backstop timer of its own. On an idle
+    /// runtime each timer registered wakes its driver (an eventfd write), so
+    /// this spares one per connection. The default, `false`, keeps the
+    /// backstop for setups that do not say.
+    fn enforces_timeout(&self) -> bool {
+        false
+    }
 }
 
 /// Where a setup tells the listener how it is going.
@@ -102,5 +112,10 @@ where
             (Some(h), Some(s)) => Some(h.min(s)),
             (h, s) => h.or(s),
         }
+    }
+
+    /// The header is read within `setup_timeout`.
+    fn enforces_timeout(&self) -> bool {
+        true
     }
 }
