@@ -9,7 +9,7 @@
 //!
 //! The peers are ppp (through its auto-detecting and its per-version entry
 //! points), proxy-header, proxy-protocol and proxy-protocol-codec; their
-//! adapters live in [`peers`], one module per crate.
+//! adapters live in `peers`, one module per crate.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -14,7 +14,7 @@
 //!
 //! or with `expect` one of `{"error": "invalid", "why": "..."}`,
 //! `{"error": "incomplete"}` and `{"error": "not_proxy"}`. A `why` equal to an
-//! [`Error::code`] demands exactly that error; any other text accepts any
+//! [`Error::code`](proxy_hdr::Error::code) demands exactly that error; any other text accepts any
 //! rejection except not-PROXY. The header form is what [`header_expect`]
 //! produces.
 //!
