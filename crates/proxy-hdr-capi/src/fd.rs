@@ -293,8 +293,12 @@ fn read(fd: c_int, config: &PpConfig, buf: &mut [u8], out: &mut PpHeader) -> Res
         let seen_len = filled + n;
         let seen = buf.get(..seen_len).ok_or(PP_ERR_INTERNAL)?;
         let refuse = policy == Policy::Refuse;
+        // Under off, a whole signature decides before any length: the peer
+        // sent a header, whatever its size, however it arrived.
+        if refuse && signature_seen(seen).is_some() {
+            return Err(PP_ERR_UNEXPECTED);
+        }
         match proxy_hdr::frame(seen) {
-            Ok(Frame::Whole(_)) if refuse => return Err(PP_ERR_UNEXPECTED),
             Ok(Frame::Whole(framed)) => {
                 let len = framed.len();
                 let peer = peer_ip(fd).map_err(|e| retry_or_fail(e).err().unwrap_or(PP_ERR_IO))?;
@@ -317,9 +321,6 @@ fn read(fd: c_int, config: &PpConfig, buf: &mut [u8], out: &mut PpHeader) -> Res
                 return Err(PP_ERR_TOO_LARGE);
             }
             Ok(Frame::Partial { .. }) if seen_len >= limit => return Err(PP_ERR_TOO_LARGE),
-            Ok(Frame::Partial { .. }) if refuse && signature_seen(seen).is_some() => {
-                return Err(PP_ERR_UNEXPECTED);
-            }
             Ok(Frame::Partial { .. }) => {
                 // Bytes of a header prefix are safe to take once nothing can
                 // turn them back into the next protocol's: always under

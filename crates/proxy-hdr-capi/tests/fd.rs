@@ -119,11 +119,17 @@ fn one_byte_then_close_is_closed_under_every_policy() {
 
 #[test]
 fn policy_trust_and_size() {
-    let cases: [(&[u8], PpConfig, i32); 7] = [
+    let cases: [(&[u8], PpConfig, i32); 8] = [
         (HELLO, config(PP_POLICY_REQUIRE, 2000, None), PP_ERR_NOT_PROXY),
         (HELLO, config(PP_POLICY_OPTIONAL, 2000, None), 0),
         (HELLO, config(PP_POLICY_OFF, 2000, None), 0),
         (V2, config(PP_POLICY_OFF, 2000, None), PP_ERR_UNEXPECTED),
+        // Off names a header by its signature, before its size.
+        (
+            V2,
+            PpConfig { max_header_len: 20, ..config(PP_POLICY_OFF, 2000, None) },
+            PP_ERR_UNEXPECTED,
+        ),
         (V2, config(PP_POLICY_REQUIRE, 2000, Some(c"10.0.0.0/8, ::1")), PP_ERR_UNTRUSTED),
         (
             V2,

@@ -41,11 +41,13 @@ pub fn split_datagram<'d, T: Trust>(
 ) -> Result<Accepted<'d>, Error<Infallible>> {
     let limit = config.max_header_len();
     let policy = config.policy();
+    // Under `Refuse` a whole signature decides before any length, as on streams.
+    if let Some(version) = engine::signature_complete(datagram).filter(|_| policy == Policy::Refuse)
+    {
+        return Err(Error::Unexpected { version });
+    }
     let ready = match proxy_hdr::frame(datagram) {
         Ok(Frame::Whole(framed)) if framed.len() > limit => return Err(Error::TooLarge { limit }),
-        Ok(Frame::Whole(framed)) if policy == Policy::Refuse => {
-            return Err(Error::Unexpected { version: framed.version() });
-        }
         Ok(Frame::Whole(framed)) => {
             if framed.version() == Version::V1 || framed.protocol() == Some(Protocol::Stream) {
                 return Err(Error::WrongTransport);
@@ -54,7 +56,6 @@ pub fn split_datagram<'d, T: Trust>(
             Ready::Framed(framed.len())
         }
         Ok(Frame::Partial { .. }) => match (policy, engine::signature_complete(datagram)) {
-            (Policy::Refuse, Some(version)) => return Err(Error::Unexpected { version }),
             (_, Some(_)) => return Err(Error::Truncated { received: datagram.len() }),
             // Only a strict prefix of a signature: a payload that starts
             // with `P` or `\r`, not a cut header.

@@ -54,9 +54,13 @@ pub(crate) fn decide<T: Trust, E>(
         return if limit == 0 { Err(Error::TooLarge { limit }) } else { Ok(None) };
     }
     let refuse = config.policy() == Policy::Refuse;
+    // Under `Refuse` a whole signature decides, before any length: what the
+    // peer sent is a header, whatever its size, and however it was chunked.
+    if let Some(version) = signature_complete(filled).filter(|_| refuse) {
+        return Err(Error::Unexpected { version });
+    }
     match proxy_hdr::frame(filled) {
         Ok(Frame::Whole(framed)) if framed.len() > limit => Err(Error::TooLarge { limit }),
-        Ok(Frame::Whole(framed)) if refuse => Err(Error::Unexpected { version: framed.version() }),
         // A v1 line is parsed by its framing already: keep it.
         Ok(Frame::Whole(framed)) => Ok(Some(match framed.v1() {
             Some(line) => Ready::Parsed(Header::V1(line), framed.len()),
@@ -64,9 +68,6 @@ pub(crate) fn decide<T: Trust, E>(
         })),
         Ok(Frame::Partial { len: Some(total), .. }) if total > limit => {
             Err(Error::TooLarge { limit })
-        }
-        Ok(Frame::Partial { .. }) if refuse && signature_complete(filled).is_some() => {
-            Err(Error::Unexpected { version: signature_complete(filled).unwrap_or(Version::V2) })
         }
         Ok(Frame::Partial { .. }) if filled.len() >= limit => Err(Error::TooLarge { limit }),
         Ok(Frame::Partial { .. }) => Ok(None),

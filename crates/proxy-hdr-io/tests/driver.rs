@@ -96,6 +96,37 @@ fn policies() {
     );
 }
 
+/// Refuse names a header by its signature, before its length: a v2 header
+/// declaring more than the limit (and a v1 line longer than it) is the same
+/// `Unexpected` read whole or a byte at a time, on a stream or a datagram
+/// (regression: read whole, the declared length was checked first and gave
+/// `TooLarge`; found by the driver_chunked fuzz target).
+#[test]
+fn refuse_names_a_header_whatever_its_size() {
+    let v2_huge = concat(&[&proxy_hdr::v2::SIGNATURE, b"\x21\x11\x25\x00", &[0; 64]]);
+    let cases =
+        [(&v2_huge[..], 1024, proxy_hdr::Version::V2), (V1_TCP4, 20, proxy_hdr::Version::V1)];
+    for (input, limit, want) in cases {
+        let config = Config::new().with_policy(Policy::Refuse).with_max_header_len(limit);
+        for sizes in [&[1][..], &[4], &[13], &[usize::MAX]] {
+            let mut stream = Chunked::new(input, sizes);
+            let mut buf = [0u8; 1024];
+            let got = read_header(&mut stream, None, &mut buf, &config);
+            assert!(
+                matches!(got, Err(Error::Unexpected { version }) if version == want),
+                "{want:?} in {sizes:?}: {got:?}"
+            );
+        }
+        let got = proxy_hdr_io::split_datagram(input, None, &config);
+        assert!(matches!(got, Err(Error::Unexpected { version }) if version == want), "{got:?}");
+    }
+    // Not refused for its size alone: the same v2 header under Require is too large.
+    let require = Config::new().with_max_header_len(1024);
+    let mut buf = [0u8; 1024];
+    let got = read_header(&mut Chunked::new(&v2_huge, &[usize::MAX]), None, &mut buf, &require);
+    assert!(matches!(got, Err(Error::TooLarge { limit: 1024 })), "{got:?}");
+}
+
 #[test]
 fn trust() {
     let input = concat(&[V1_TCP4, b"data"]);
