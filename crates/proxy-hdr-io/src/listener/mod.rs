@@ -238,19 +238,21 @@ async fn accept_loop<L: Accept, S: Setup<Incoming<L>>>(
             let stream = crate::WithPeer::new(stream, peer.map(|p| p.ip()));
             let outcome = set_up(&*setup, stream, Progress { stats: &stats }).await;
             stats.gauge(Gauge::InSetup, false);
-            drop(setup_permit);
-            match outcome {
-                Ok(done) => {
-                    stats.ready();
-                    let mut info = ClientInfo::new(peer, local, done.header);
-                    info.tls = done.tls;
-                    let slot = Slot { _permit: open_permit, stats };
-                    let _ = ready.send(Connection::new(done.conn, info, slot)).await;
-                }
+            // The outcome is counted (and a failure reported) before room
+            // frees, so a setup that starts next sees every earlier one counted.
+            match &outcome {
+                Ok(_) => stats.ready(),
                 Err(failure) => {
-                    stats.failed(&failure);
-                    hook(&Report { peer, failure: &failure });
+                    stats.failed(failure);
+                    hook(&Report { peer, failure });
                 }
+            }
+            drop(setup_permit);
+            if let Ok(done) = outcome {
+                let mut info = ClientInfo::new(peer, local, done.header);
+                info.tls = done.tls;
+                let slot = Slot { _permit: open_permit, stats };
+                let _ = ready.send(Connection::new(done.conn, info, slot)).await;
             }
         });
     }
