@@ -66,13 +66,18 @@ pub fn check(data: &[u8]) {
     let split = data.first().map_or(0, |b| usize::from(*b) % (data.len() + 1));
     let (first, _) = parse(&data[..split]);
     assert!(first == PP_INCOMPLETE || first == rc, "{first} vs {rc}");
-    // The socket entry point, optional policy, every peer trusted.
+    // The socket entry point, every peer trusted, under the policy and the
+    // size limit the last byte picks.
     let Ok((mut client, mut server)) = UnixStream::pair() else { return };
     if data.len() > 60_000 || client.write_all(data).is_err() {
         return;
     }
     drop(client);
-    let config = PpConfig { policy: PP_POLICY_OPTIONAL, timeout_ms: 1000, ..pp_config_default() };
+    let pick = data.last().copied().unwrap_or(0);
+    let policy = [PP_POLICY_REQUIRE, PP_POLICY_OPTIONAL, PP_POLICY_OFF][usize::from(pick % 3)];
+    let limit = if pick & 0x80 == 0 { 4096 } else { 40 };
+    let config =
+        PpConfig { policy, timeout_ms: 1000, max_header_len: limit, ..pp_config_default() };
     let mut buf = vec![0u8; 4096];
     // SAFETY: a live socket, config and buffer.
     let got = unsafe {
@@ -83,6 +88,33 @@ pub fn check(data: &[u8]) {
     if got >= 0 {
         assert_eq!(rest, &data[got as usize..], "exactly the header is consumed");
         assert!(got == 0 || got == rc, "{got} vs {rc}");
+    }
+    // The C reader re-implements the driver's decision over a peek; both
+    // decide the same.
+    assert_eq!(got, driver(data, policy, limit), "pp_read_header_fd vs read_header");
+}
+
+/// What the Rust driver decides for the same bytes, policy and limit, in
+/// the C API's codes: the header's length, 0 for none, or the error.
+fn driver(data: &[u8], policy: i32, limit: usize) -> i32 {
+    use proxy_hdr_io::{Config, Error, Policy};
+    let policy = match policy {
+        PP_POLICY_REQUIRE => Policy::Require,
+        PP_POLICY_OPTIONAL => Policy::Optional,
+        _ => Policy::Refuse,
+    };
+    let config = Config::new().with_policy(policy).with_max_header_len(limit);
+    let mut stream = data;
+    let mut buf = vec![0u8; 4096];
+    match proxy_hdr_io::read_header(&mut stream, None, &mut buf, &config) {
+        Ok(accepted) if accepted.header.is_some() => accepted.header_len as i32,
+        Ok(_) => 0,
+        Err(Error::NotProxy { .. }) => PP_ERR_NOT_PROXY,
+        Err(Error::Unexpected { .. }) => PP_ERR_UNEXPECTED,
+        Err(Error::TooLarge { .. }) => PP_ERR_TOO_LARGE,
+        Err(Error::Closed { .. }) => PP_ERR_CLOSED,
+        Err(Error::Invalid(e)) => error_code(e),
+        Err(other) => panic!("the driver over memory: {other:?}"),
     }
 }
 

@@ -107,7 +107,8 @@ impl Default for Config<AnyPeer> {
 impl<T: Trust> Config<T> {
     /// The same config with a size limit, capped at [`MAX_HEADER_LEN`]. A v2
     /// header declaring more is refused on its length field, before its body
-    /// is read.
+    /// is read. Only the first `limit` bytes are examined, however many a
+    /// read brings: a v1 line with no CRLF within them is too large.
     pub fn with_max_header_len(mut self, len: usize) -> Self {
         self.max_header_len = len.min(MAX_HEADER_LEN);
         self

@@ -53,6 +53,10 @@ pub(crate) fn decide<T: Trust, E>(
         // Before the first read there is nothing to frame.
         return if limit == 0 { Err(Error::TooLarge { limit }) } else { Ok(None) };
     }
+    // Only the first `limit` bytes decide: a read that brought more (the
+    // next protocol's bytes, or a flood) must not change the outcome, and a
+    // header cannot extend past them anyway.
+    let filled = filled.get(..limit).unwrap_or(filled);
     let refuse = config.policy() == Policy::Refuse;
     // Under `Refuse` a whole signature decides, before any length: what the
     // peer sent is a header, whatever its size, and however it was chunked.

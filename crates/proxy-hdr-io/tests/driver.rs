@@ -127,6 +127,24 @@ fn refuse_names_a_header_whatever_its_size() {
     assert!(matches!(got, Err(Error::TooLarge { limit: 1024 })), "{got:?}");
 }
 
+/// Only the first `limit` bytes decide: a v1 line that has no CRLF within a
+/// 40-byte limit is too large however much one read brings (regression: a
+/// single read of the whole input saw 107 bytes without a CRLF and reported
+/// the line invalid; found by the capi fuzz target, which compares the C
+/// reader with this driver).
+#[test]
+fn only_the_first_limit_bytes_decide() {
+    let input = concat(&[b"PROXY UNKNOWN\r/", &[0x8d; 120]]);
+    for policy in [Policy::Require, Policy::Optional] {
+        let config = Config::new().with_policy(policy).with_max_header_len(40);
+        for sizes in [&[1][..], &[40], &[usize::MAX]] {
+            let mut buf = [0u8; 512];
+            let got = read_header(&mut Chunked::new(&input, sizes), None, &mut buf, &config);
+            assert!(matches!(got, Err(Error::TooLarge { limit: 40 })), "{sizes:?}: {got:?}");
+        }
+    }
+}
+
 #[test]
 fn trust() {
     let input = concat(&[V1_TCP4, b"data"]);

@@ -45,7 +45,7 @@ const DRIVER_LIMIT: usize = 1024;
 /// What a read came to, owned so two reads can be compared.
 type Outcome = Result<(Option<String>, usize, Vec<u8>), String>;
 
-/// The first byte picks the policy, the next 16 are read sizes, the rest is
+/// The first byte picks the policy (and the limit), the next 16 are read sizes, the rest is
 /// the stream. The outcome (header or error, header length) is the same
 /// read in chunks and in one piece; header + leftover + what the stream
 /// still holds is the input, byte for byte; and it is what `parse` says.
@@ -53,8 +53,12 @@ pub fn driver_chunked(data: &[u8]) {
     let Some((&policy, rest)) = data.split_first() else { return };
     let (sizes, input) = rest.split_at(rest.len().min(16));
     let policies = [Policy::Require, Policy::Optional, Policy::Ignore, Policy::Refuse];
+    let policies_byte = policy;
     let policy = policies[usize::from(policy % 4)];
-    let config = Config::new().with_policy(policy).with_max_header_len(DRIVER_LIMIT);
+    // The high bit picks a limit below the longest v1 line (107 bytes), so
+    // that reads bringing more than the limit are explored too.
+    let limit = if policies_byte & 0x80 != 0 { 40 } else { DRIVER_LIMIT };
+    let config = Config::new().with_policy(policy).with_max_header_len(limit);
     let run = |sizes: &[u8]| -> (Outcome, Vec<u8>) {
         let mut stream = Chunked { data: input, sizes, next: 0 };
         let mut buf = [0u8; DRIVER_LIMIT];
