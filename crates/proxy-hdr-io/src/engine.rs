@@ -64,7 +64,7 @@ pub(crate) fn decide<T: Trust, E>(
         return Err(Error::Unexpected { version });
     }
     match proxy_hdr::frame(filled) {
-        Ok(Frame::Whole(framed)) if framed.len() > limit => Err(Error::TooLarge { limit }),
+        // Whole within the first `limit` bytes, so never longer than it.
         // A v1 line is parsed by its framing already: keep it.
         Ok(Frame::Whole(framed)) => Ok(Some(match framed.v1() {
             Some(line) => Ready::Parsed(Header::V1(line), framed.len()),
