@@ -7,9 +7,8 @@
 //! the `alloc` feature, a `Box<[u8]>` sized to the content.
 
 use core::fmt;
-use core::net::{SocketAddrV4, SocketAddrV6};
 
-use crate::v2::Tlvs;
+use crate::v2::{Block, Tlvs};
 use crate::{Addresses, Command, Header, Protocol, UnixAddr, v1, v2};
 
 /// Byte storage an owned header copies its variable parts into.
@@ -68,20 +67,11 @@ enum Fixed {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FixedAddresses {
-    Inet {
-        source: SocketAddrV4,
-        destination: SocketAddrV4,
-    },
-    Inet6 {
-        source: SocketAddrV6,
-        destination: SocketAddrV6,
-    },
+    /// An IP block, which borrows nothing.
+    Ip(Block<'static>),
     /// The lengths of the two paths at the start of the storage (each at
     /// most 108 bytes).
-    Unix {
-        source: u8,
-        destination: u8,
-    },
+    Unix { source: u8, destination: u8 },
 }
 
 /// The header's TLVs and paths do not fit the owned header's storage.
@@ -108,12 +98,6 @@ impl<B: Storage> OwnedHeader<B> {
                 let tlvs = h.tlvs().as_bytes();
                 let (addresses, source, destination) = match h.addresses() {
                     None => (None, &[][..], &[][..]),
-                    Some(Addresses::Inet { source, destination }) => {
-                        (Some(FixedAddresses::Inet { source, destination }), &[][..], &[][..])
-                    }
-                    Some(Addresses::Inet6 { source, destination }) => {
-                        (Some(FixedAddresses::Inet6 { source, destination }), &[][..], &[][..])
-                    }
                     Some(Addresses::Unix { source, destination }) => {
                         let (s, d) = (source.as_bytes(), destination.as_bytes());
                         // `UnixAddr` paths are at most 108 bytes.
@@ -122,6 +106,14 @@ impl<B: Storage> OwnedHeader<B> {
                             destination: d.len() as u8,
                         };
                         (Some(lens), s, d)
+                    }
+                    Some(Addresses::Inet { source, destination }) => {
+                        let ip = Block::new(Addresses::Inet { source, destination });
+                        (Some(FixedAddresses::Ip(ip)), &[][..], &[][..])
+                    }
+                    Some(Addresses::Inet6 { source, destination }) => {
+                        let ip = Block::new(Addresses::Inet6 { source, destination });
+                        (Some(FixedAddresses::Ip(ip)), &[][..], &[][..])
                     }
                 };
                 let connection = h.protocol().zip(addresses);
@@ -142,19 +134,12 @@ impl<B: Storage> OwnedHeader<B> {
         };
         let (addresses, tlvs) = match connection {
             None => (None, bytes),
-            Some((protocol, FixedAddresses::Inet { source, destination })) => {
-                (Some((protocol, Addresses::Inet { source, destination })), bytes)
-            }
-            Some((protocol, FixedAddresses::Inet6 { source, destination })) => {
-                (Some((protocol, Addresses::Inet6 { source, destination })), bytes)
-            }
+            Some((protocol, FixedAddresses::Ip(block))) => (Some((protocol, block)), bytes),
             Some((protocol, FixedAddresses::Unix { source, destination })) => {
                 let (source, rest) = bytes.split_at(usize::from(source).min(bytes.len()));
                 let (destination, rest) = rest.split_at(usize::from(destination).min(rest.len()));
-                let unix = Addresses::Unix {
-                    source: UnixAddr::from_field(source),
-                    destination: UnixAddr::from_field(destination),
-                };
+                let unix =
+                    Block::Unix(UnixAddr::from_field(source), UnixAddr::from_field(destination));
                 (Some((protocol, unix)), rest)
             }
         };

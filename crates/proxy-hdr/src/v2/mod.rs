@@ -6,6 +6,7 @@
 //! examined once all `16 + len` bytes are present, with complete parsers
 //! over exactly that slice: a truncation inside it is invalid, never partial.
 
+mod block;
 mod cloud;
 mod parse;
 mod ssl;
@@ -20,7 +21,10 @@ pub use ssl::{ClientFlags, Ssl, SslSubTlv, SslSubTlvs, SslSubtype};
 pub use tlv::{Tlv, TlvIter, TlvType, TlvView, Tlvs, UNIQUE_ID_MAX};
 pub use tlv_writer::TlvWriter;
 
+use core::fmt;
 use core::net::SocketAddr;
+
+pub(crate) use block::Block;
 
 use crate::{Addresses, Command, Protocol};
 
@@ -95,10 +99,10 @@ impl Addresses<'_> {
 /// header has either none (UNSPEC, `0x00`) or a transport and addresses of
 /// one family, and the TLVs are validated. Every value can be written, and
 /// parses back equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Header<'a> {
     command: Command,
-    connection: Option<(Protocol, Addresses<'a>)>,
+    connection: Option<(Protocol, Block<'a>)>,
     tlvs: Tlvs<'a>,
 }
 
@@ -107,7 +111,7 @@ impl<'a> Header<'a> {
     pub const fn proxy(protocol: Protocol, addresses: Addresses<'a>) -> Self {
         Header {
             command: Command::Proxy,
-            connection: Some((protocol, addresses)),
+            connection: Some((protocol, Block::new(addresses))),
             tlvs: Tlvs::EMPTY,
         }
     }
@@ -145,8 +149,8 @@ impl<'a> Header<'a> {
     /// The relayed connection's addresses: `None` for LOCAL and UNSPEC.
     #[inline]
     pub const fn addresses(&self) -> Option<Addresses<'a>> {
-        match self.connection {
-            Some((_, addresses)) => Some(addresses),
+        match &self.connection {
+            Some((_, block)) => Some(block.addresses()),
             None => None,
         }
     }
@@ -154,7 +158,7 @@ impl<'a> Header<'a> {
     /// The family the header is written with.
     pub const fn family(&self) -> Family {
         match &self.connection {
-            Some((_, addresses)) => addresses.family(),
+            Some((_, block)) => block.family(),
             None => Family::Unspec,
         }
     }
@@ -166,23 +170,19 @@ impl<'a> Header<'a> {
 
     /// The client's IP address and port, when the header carries them.
     #[inline]
-    pub fn source(&self) -> Option<SocketAddr> {
-        // Matched in place, one arm per family: going through a copy of the
-        // addresses costs a 56-byte copy that a wider load then re-reads.
+    pub const fn source(&self) -> Option<SocketAddr> {
         match &self.connection {
-            Some((_, Addresses::Inet { source, .. })) => Some(SocketAddr::V4(*source)),
-            Some((_, Addresses::Inet6 { source, .. })) => Some(SocketAddr::V6(*source)),
-            _ => None,
+            Some((_, block)) => block.source(),
+            None => None,
         }
     }
 
     /// The address the client connected to, when the header carries it.
     #[inline]
-    pub fn destination(&self) -> Option<SocketAddr> {
+    pub const fn destination(&self) -> Option<SocketAddr> {
         match &self.connection {
-            Some((_, Addresses::Inet { destination, .. })) => Some(SocketAddr::V4(*destination)),
-            Some((_, Addresses::Inet6 { destination, .. })) => Some(SocketAddr::V6(*destination)),
-            _ => None,
+            Some((_, block)) => block.destination(),
+            None => None,
         }
     }
 
@@ -204,10 +204,29 @@ impl<'a> Header<'a> {
     /// A header the parser decoded (its parts already agree).
     pub(crate) const fn parsed(
         command: Command,
-        connection: Option<(Protocol, Addresses<'a>)>,
+        connection: Option<(Protocol, Block<'a>)>,
         tlvs: Tlvs<'a>,
     ) -> Self {
         Header { command, connection, tlvs }
+    }
+
+    /// The address block in wire form, for the writer.
+    pub(crate) const fn block(&self) -> Option<&Block<'a>> {
+        match &self.connection {
+            Some((_, block)) => Some(block),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("command", &self.command)
+            .field("protocol", &self.protocol())
+            .field("addresses", &self.addresses())
+            .field("tlvs", &self.tlvs)
+            .finish()
     }
 }
 

@@ -1,38 +1,50 @@
 //! Parsing a v2 header: the 16-byte prefix, each byte checked as soon as it
 //! arrives, then the body over exactly its declared length.
 
-use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use core::num::NonZeroUsize;
 
+use super::block::Block;
 use super::tlv::{CrcFields, Tlvs};
 use super::{Family, Header, PREFIX_LEN, SIGNATURE};
 use crate::stop::{Stop, signature};
-use crate::{Addresses, Command, Error, Protocol, Status, UNIX_ADDR_LEN, UnixAddr};
+use crate::{Command, Error, Protocol, Status};
 
-/// The decoded 16-byte prefix.
+/// A checked 16-byte prefix: its last four bytes (version/command,
+/// family/protocol, length) as one big-endian word. One integer, not a
+/// struct of bytes, so it stays in a register from framing to the body
+/// (a struct of `u8`s was split and merged through the stack).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Prefix {
-    command: Command,
-    /// The family nibble, when known (always, under PROXY).
-    family: Option<Family>,
-    /// The protocol nibble; `None` for UNSPEC (and any value under LOCAL,
-    /// where it is not used).
-    protocol: Option<Protocol>,
-    body_len: u16,
-}
+pub(crate) struct Prefix(u32);
 
 impl Prefix {
+    const fn command(self) -> Command {
+        // Checked by `version_command`: the low nibble is 0 or 1.
+        if (self.0 >> 24) & 0x0f == 1 { Command::Proxy } else { Command::Local }
+    }
+
+    /// Byte 14 as sent: under PROXY one of the seven listed values, under
+    /// LOCAL any.
+    const fn address_type(self) -> u8 {
+        (self.0 >> 16) as u8
+    }
+
     /// The header's whole length: the prefix and its body.
-    pub(crate) const fn total_len(&self) -> usize {
-        PREFIX_LEN + self.body_len as usize
+    pub(crate) const fn total_len(self) -> usize {
+        PREFIX_LEN + (self.0 as u16) as usize
     }
 
     /// The transport a PROXY header reports.
-    pub(crate) const fn protocol(&self) -> Option<Protocol> {
-        match self.command {
-            Command::Proxy => self.protocol,
-            Command::Local => None,
+    pub(crate) const fn protocol(self) -> Option<Protocol> {
+        match (self.command(), self.address_type() & 0x0f) {
+            (Command::Proxy, 1) => Some(Protocol::Stream),
+            (Command::Proxy, 2) => Some(Protocol::Dgram),
+            _ => None,
         }
+    }
+
+    /// The family nibble, when it names one (always, under PROXY).
+    const fn family(self) -> Option<Family> {
+        Family::from_nibble(self.address_type() >> 4)
     }
 }
 
@@ -65,9 +77,9 @@ pub(crate) fn prefix(input: &[u8]) -> Result<Prefix, Stop> {
             return Err(Stop::Invalid(Error::NotProxy));
         }
         let command = version_command(vc)?;
-        let (family, protocol) = address_type(command, fp)?;
-        let body_len = body_len(command, family, u16::from_be_bytes([l0, l1]))?;
-        return Ok(Prefix { command, family, protocol, body_len });
+        let (family, _) = address_type(command, fp)?;
+        body_len(command, family, u16::from_be_bytes([l0, l1]))?;
+        return Ok(Prefix(u32::from_be_bytes([vc, fp, l0, l1])));
     }
     prefix_streaming(input)
 }
@@ -141,12 +153,12 @@ fn body_len(command: Command, family: Option<Family>, len: u16) -> Result<u16, E
 #[inline(always)]
 pub(crate) fn body(header: &[u8], prefix: Prefix) -> Result<Header<'_>, Error> {
     let body = header.get(PREFIX_LEN..).unwrap_or_default();
-    match prefix.command {
+    match prefix.command() {
         Command::Proxy => {
-            let family = prefix.family.unwrap_or(Family::Unspec);
+            let family = prefix.family().unwrap_or(Family::Unspec);
             let (block, tlv_bytes) = body.split_at(family.address_len().min(body.len()));
-            let connection = match (prefix.protocol, addresses(block, family)) {
-                (Some(protocol), Some(addresses)) => Some((protocol, addresses)),
+            let connection = match (prefix.protocol(), Block::parse(family, block)) {
+                (Some(protocol), Some(block)) => Some((protocol, block)),
                 _ => None,
             };
             let tlvs = tlvs(header, tlv_bytes)?;
@@ -163,7 +175,7 @@ pub(crate) fn body(header: &[u8], prefix: Prefix) -> Result<Header<'_>, Error> {
 /// otherwise none, because a LOCAL header is never refused for its body.
 #[inline]
 fn local_tlvs<'a>(header: &'a [u8], body: &'a [u8], prefix: Prefix) -> Tlvs<'a> {
-    let Some(family) = prefix.family else { return Tlvs::EMPTY };
+    let Some(family) = prefix.family() else { return Tlvs::EMPTY };
     match body.get(family.address_len()..) {
         Some(tlv_bytes) => tlvs(header, tlv_bytes).unwrap_or(Tlvs::EMPTY),
         None => Tlvs::EMPTY,
@@ -188,37 +200,4 @@ fn tlvs<'a>(header: &'a [u8], tlv_bytes: &'a [u8]) -> Result<Tlvs<'a>, Error> {
         }
     };
     if matches { Ok(tlvs) } else { Err(Error::V2Crc32cMismatch) }
-}
-
-/// Decodes an address block whose length the prefix already checked.
-#[inline(always)]
-fn addresses(block: &[u8], family: Family) -> Option<Addresses<'_>> {
-    let port = u16::from_be_bytes;
-    match family {
-        Family::Unspec => None,
-        Family::Inet => {
-            let &[s0, s1, s2, s3, d0, d1, d2, d3, sp0, sp1, dp0, dp1] = block.first_chunk()?;
-            Some(Addresses::Inet {
-                source: SocketAddrV4::new(Ipv4Addr::new(s0, s1, s2, s3), port([sp0, sp1])),
-                destination: SocketAddrV4::new(Ipv4Addr::new(d0, d1, d2, d3), port([dp0, dp1])),
-            })
-        }
-        Family::Inet6 => {
-            let (source, rest) = block.split_first_chunk::<16>()?;
-            let (destination, rest) = rest.split_first_chunk::<16>()?;
-            let &[sp0, sp1, dp0, dp1] = rest.first_chunk()?;
-            let ip = |octets: &[u8; 16]| Ipv6Addr::from(*octets);
-            Some(Addresses::Inet6 {
-                source: SocketAddrV6::new(ip(source), port([sp0, sp1]), 0, 0),
-                destination: SocketAddrV6::new(ip(destination), port([dp0, dp1]), 0, 0),
-            })
-        }
-        Family::Unix => {
-            let (source, destination) = block.split_at(UNIX_ADDR_LEN.min(block.len()));
-            Some(Addresses::Unix {
-                source: UnixAddr::from_field(source),
-                destination: UnixAddr::from_field(destination),
-            })
-        }
-    }
 }

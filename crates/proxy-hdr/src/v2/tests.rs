@@ -319,3 +319,39 @@ fn owned_copy_outlives_the_buffer() {
     let Some(Addresses::Unix { source, destination }) = header.addresses() else { panic!() };
     assert_eq!((source.as_bytes(), destination.as_bytes()), (&b"/src"[..], &b""[..]));
 }
+
+/// The block is kept in wire form, so a built header already is what its
+/// parse will be: an IPv6 flow label and scope id are not sent, and a
+/// header built with them equals the header read back.
+#[test]
+fn a_built_header_equals_its_parse() {
+    use core::net::{Ipv6Addr, SocketAddrV6};
+    let with_extras = |flow, scope| Addresses::Inet6 {
+        source: SocketAddrV6::new(
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
+            56324,
+            flow,
+            scope,
+        ),
+        destination: SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, flow, scope),
+    };
+    let built = Header::proxy(Protocol::Stream, with_extras(7, 3));
+    let mut out = [0; 64];
+    let len = built.write(&mut out).unwrap();
+    let parsed = complete(&out[..len]);
+    assert_eq!(parsed, built);
+    assert_eq!(parsed.addresses(), Some(with_extras(0, 0)));
+    assert_eq!(parsed.source(), Some("[2001:db8::1]:56324".parse().unwrap()));
+    assert_eq!(parsed.destination(), Some("[::1]:443".parse().unwrap()));
+    for h in [Header::proxy(Protocol::Dgram, inet()), Header::local(), Header::proxy_unspec()] {
+        let len = h.write(&mut out).unwrap();
+        assert_eq!(complete(&out[..len]), h);
+    }
+}
+
+/// Debug shows the decoded addresses, not the wire bytes.
+#[test]
+fn debug_shows_addresses() {
+    let shown = std::format!("{:?}", Header::proxy(Protocol::Stream, inet()));
+    assert!(shown.contains("127.0.0.1:12345") && shown.contains("10.0.0.2:443"), "{shown}");
+}

@@ -3,7 +3,7 @@
 use super::tlv::Tlvs;
 use super::{Header, MAX_LEN, PREFIX_LEN, SIGNATURE};
 use crate::crc32c::Crc32c;
-use crate::{Addresses, Command, UNIX_ADDR_LEN, WriteError};
+use crate::{Command, WriteError};
 
 impl Header<'_> {
     /// Writes the header into `out` and returns its length.
@@ -26,8 +26,8 @@ impl Header<'_> {
         signature.copy_from_slice(&SIGNATURE);
         fields.copy_from_slice(&[version_command, self.address_type(), len_hi, len_lo]);
         let (block, tlv_out) = rest.split_at_mut(self.family().address_len());
-        if let Some(addresses) = self.addresses() {
-            write_addresses(&addresses, block);
+        if let Some(addresses) = self.block() {
+            addresses.write(block);
         }
         tlv_out.copy_from_slice(self.tlvs().as_bytes());
 
@@ -49,31 +49,6 @@ impl Command {
         match self {
             Command::Local => 0,
             Command::Proxy => 1,
-        }
-    }
-}
-
-#[allow(clippy::indexing_slicing)] // `block` is exactly the family's address length
-fn write_addresses(addresses: &Addresses<'_>, block: &mut [u8]) {
-    block.fill(0);
-    match addresses {
-        Addresses::Inet { source, destination } => {
-            block[0..4].copy_from_slice(&source.ip().octets());
-            block[4..8].copy_from_slice(&destination.ip().octets());
-            block[8..10].copy_from_slice(&source.port().to_be_bytes());
-            block[10..12].copy_from_slice(&destination.port().to_be_bytes());
-        }
-        Addresses::Inet6 { source, destination } => {
-            block[0..16].copy_from_slice(&source.ip().octets());
-            block[16..32].copy_from_slice(&destination.ip().octets());
-            block[32..34].copy_from_slice(&source.port().to_be_bytes());
-            block[34..36].copy_from_slice(&destination.port().to_be_bytes());
-        }
-        // Paths are at most 108 bytes (`UnixAddr` guarantees it).
-        Addresses::Unix { source, destination } => {
-            let (src, dst) = block.split_at_mut(UNIX_ADDR_LEN);
-            src[..source.as_bytes().len()].copy_from_slice(source.as_bytes());
-            dst[..destination.as_bytes().len()].copy_from_slice(destination.as_bytes());
         }
     }
 }
