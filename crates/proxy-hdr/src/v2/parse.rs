@@ -175,6 +175,10 @@ pub(crate) fn body(header: &[u8], prefix: Prefix) -> Result<Header<'_>, Error> {
 /// otherwise none, because a LOCAL header is never refused for its body.
 #[inline]
 fn local_tlvs<'a>(header: &'a [u8], body: &'a [u8], prefix: Prefix) -> Tlvs<'a> {
+    // A health check's usual shape: no body at all.
+    if body.is_empty() {
+        return Tlvs::EMPTY;
+    }
     let Some(family) = prefix.family() else { return Tlvs::EMPTY };
     match body.get(family.address_len()..) {
         Some(tlv_bytes) => tlvs(header, tlv_bytes).unwrap_or(Tlvs::EMPTY),
