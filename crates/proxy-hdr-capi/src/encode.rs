@@ -87,7 +87,7 @@ pub unsafe extern "C" fn pp_encode(
         let header: proxy_hdr::Header<'_> = match p.version {
             1 if p.command != PP_CMD_PROXY => return PP_ERR_ARGUMENT,
             1 => match addresses {
-                None => v1::Header::Unknown.into(),
+                None => v1::Header::UNKNOWN.into(),
                 Some(a) => match v1::Header::from_addresses(a) {
                     Some(h) => h.into(),
                     None => return PP_ERR_ARGUMENT,

@@ -251,7 +251,7 @@ impl Outbound {
             return Err(BuildError::V1CarriesNoTlvs);
         }
         match &self.connection {
-            Connection::Local | Connection::Unknown => Ok(v1::Header::Unknown),
+            Connection::Local | Connection::Unknown => Ok(v1::Header::UNKNOWN),
             Connection::Inet { protocol: Protocol::Stream, source, destination } => {
                 let addresses = Addresses::from_sockets(*source, *destination)
                     .ok_or(BuildError::MixedFamilies)?;

@@ -27,7 +27,7 @@ const TIMEOUT: Duration = Duration::from_millis(1500);
 fn wire(i: usize, payload: &[u8]) -> Vec<u8> {
     let source = SocketAddrV4::new(Ipv4Addr::from(0x0a00_0000 + i as u32), 1024 + i as u16);
     let header = if i.is_multiple_of(2) {
-        proxy_hdr::v1::Header::Tcp4 { source, destination: "192.0.2.1:443".parse().unwrap() }.into()
+        proxy_hdr::v1::Header::tcp4(source, "192.0.2.1:443".parse().unwrap()).into()
     } else {
         proxy_hdr::Header::V2(Header::proxy(
             Protocol::Stream,

@@ -64,7 +64,7 @@ impl<'a> Framed<'a> {
     /// header before looking at its body.
     pub const fn protocol(&self) -> Option<crate::Protocol> {
         match self.0 {
-            Inner::V1 { header: v1::Header::Unknown, .. } => None,
+            Inner::V1 { header, .. } if header.is_unknown() => None,
             Inner::V1 { .. } => Some(crate::Protocol::Stream),
             Inner::V2 { prefix, .. } => prefix.protocol(),
         }

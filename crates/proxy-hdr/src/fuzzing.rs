@@ -35,9 +35,9 @@ fn v6(u: &mut Unstructured<'_>) -> Result<SocketAddrV6> {
 impl<'a> Arbitrary<'a> for v1::Header {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         Ok(match u.choose_index(3)? {
-            0 => v1::Header::Tcp4 { source: v4(u)?, destination: v4(u)? },
-            1 => v1::Header::Tcp6 { source: v6(u)?, destination: v6(u)? },
-            _ => v1::Header::Unknown,
+            0 => v1::Header::tcp4(v4(u)?, v4(u)?),
+            1 => v1::Header::tcp6(v6(u)?, v6(u)?),
+            _ => v1::Header::UNKNOWN,
         })
     }
 }

@@ -25,6 +25,7 @@ mod frame;
 #[cfg(feature = "arbitrary")]
 mod fuzzing;
 mod header;
+mod ip_block;
 mod owned;
 mod stop;
 mod text;

@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+use crate::ip_block::IpBlock;
 use crate::v2::{Block, Tlvs};
 use crate::{Addresses, Command, Header, Protocol, UnixAddr, v1, v2};
 
@@ -67,8 +68,8 @@ enum Fixed {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FixedAddresses {
-    /// An IP block, which borrows nothing.
-    Ip(Block<'static>),
+    /// An IP pair, which borrows nothing.
+    Ip(IpBlock),
     /// The lengths of the two paths at the start of the storage (each at
     /// most 108 bytes).
     Unix { source: u8, destination: u8 },
@@ -107,14 +108,7 @@ impl<B: Storage> OwnedHeader<B> {
                         };
                         (Some(lens), s, d)
                     }
-                    Some(Addresses::Inet { source, destination }) => {
-                        let ip = Block::new(Addresses::Inet { source, destination });
-                        (Some(FixedAddresses::Ip(ip)), &[][..], &[][..])
-                    }
-                    Some(Addresses::Inet6 { source, destination }) => {
-                        let ip = Block::new(Addresses::Inet6 { source, destination });
-                        (Some(FixedAddresses::Ip(ip)), &[][..], &[][..])
-                    }
+                    Some(ip) => (IpBlock::new(ip).map(FixedAddresses::Ip), &[][..], &[][..]),
                 };
                 let connection = h.protocol().zip(addresses);
                 (Fixed::V2 { command: h.command(), connection }, [source, destination, tlvs])
@@ -134,7 +128,7 @@ impl<B: Storage> OwnedHeader<B> {
         };
         let (addresses, tlvs) = match connection {
             None => (None, bytes),
-            Some((protocol, FixedAddresses::Ip(block))) => (Some((protocol, block)), bytes),
+            Some((protocol, FixedAddresses::Ip(ip))) => (Some((protocol, Block::Ip(ip))), bytes),
             Some((protocol, FixedAddresses::Unix { source, destination })) => {
                 let (source, rest) = bytes.split_at(usize::from(source).min(bytes.len()));
                 let (destination, rest) = rest.split_at(usize::from(destination).min(rest.len()));

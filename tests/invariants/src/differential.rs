@@ -191,7 +191,7 @@ fn agree(header: &Header<'_>, t: &Theirs<'_>) {
 /// We accept a header `ppp` does not (or not yet).
 fn we_accept_more(data: &[u8], header: &Header<'_>, len: usize) -> Option<Difference> {
     match header {
-        Header::V1(proxy_hdr::v1::Header::Unknown) => {
+        Header::V1(h) if h.is_unknown() => {
             let line = &data[..len];
             let body = &line[..len - 2];
             let spaces = line.iter().filter(|&&b| b == b' ').count();

@@ -7,8 +7,9 @@ pub(crate) use parse::line;
 pub use parse::parse;
 
 use core::fmt;
-use core::net::{SocketAddrV4, SocketAddrV6};
+use core::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
+use crate::ip_block::IpBlock;
 use crate::{Addresses, WriteError};
 
 /// The longest v1 line, CRLF included (§2.1: the `UNKNOWN` worst case).
@@ -17,48 +18,65 @@ pub const MAX_LEN: usize = 107;
 /// The shortest v1 line: `PROXY UNKNOWN\r\n`.
 pub const MIN_LEN: usize = 15;
 
-/// A v1 header.
+/// A v1 header: `TCP4` or `TCP6` with two addresses, or `UNKNOWN`.
 ///
 /// Only the address and port travel: an IPv6 address's flow label and
-/// scope id are not sent, so they read back as zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Header {
-    /// `TCP4`: a TCP connection over IPv4.
-    Tcp4 {
-        /// The client's address, as the proxy saw it.
-        source: SocketAddrV4,
-        /// The address the client connected to.
-        destination: SocketAddrV4,
-    },
-    /// `TCP6`: a TCP connection over IPv6.
-    Tcp6 {
-        /// The client's address, as the proxy saw it.
-        source: SocketAddrV6,
-        /// The address the client connected to.
-        destination: SocketAddrV6,
-    },
-    /// `UNKNOWN`: the proxy does not know the addresses; use the socket's.
-    Unknown,
-}
+/// scope id are not sent, so a header drops them when it is built.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Header(Option<IpBlock>);
 
 impl Header {
+    /// `UNKNOWN`: the proxy does not know the addresses; use the socket's.
+    pub const UNKNOWN: Header = Header(None);
+
+    /// `TCP4`: a TCP connection over IPv4.
+    pub const fn tcp4(source: SocketAddrV4, destination: SocketAddrV4) -> Self {
+        Header(Some(IpBlock::v4(source, destination)))
+    }
+
+    /// `TCP6`: a TCP connection over IPv6.
+    pub const fn tcp6(source: SocketAddrV6, destination: SocketAddrV6) -> Self {
+        Header(Some(IpBlock::v6(source, destination)))
+    }
+
+    /// True for `UNKNOWN`.
+    pub const fn is_unknown(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// The addresses, for `TCP4` and `TCP6`.
     #[inline]
     pub const fn addresses(&self) -> Option<Addresses<'static>> {
-        match *self {
-            Header::Tcp4 { source, destination } => Some(Addresses::Inet { source, destination }),
-            Header::Tcp6 { source, destination } => Some(Addresses::Inet6 { source, destination }),
-            Header::Unknown => None,
+        match self.0 {
+            Some(ip) => Some(ip.addresses()),
+            None => None,
+        }
+    }
+
+    /// The client's address and port, for `TCP4` and `TCP6`.
+    #[inline]
+    pub const fn source(&self) -> Option<SocketAddr> {
+        match self.0 {
+            Some(ip) => Some(ip.source()),
+            None => None,
+        }
+    }
+
+    /// The address the client connected to, for `TCP4` and `TCP6`.
+    #[inline]
+    pub const fn destination(&self) -> Option<SocketAddr> {
+        match self.0 {
+            Some(ip) => Some(ip.destination()),
+            None => None,
         }
     }
 
     /// The line for TCP `addresses`; `None` for unix sockets, which v1
     /// cannot carry.
     pub const fn from_addresses(addresses: Addresses<'_>) -> Option<Self> {
-        match addresses {
-            Addresses::Inet { source, destination } => Some(Header::Tcp4 { source, destination }),
-            Addresses::Inet6 { source, destination } => Some(Header::Tcp6 { source, destination }),
-            Addresses::Unix { .. } => None,
+        match IpBlock::new(addresses) {
+            Some(ip) => Some(Header(Some(ip))),
+            None => None,
         }
     }
 
@@ -83,25 +101,35 @@ impl Header {
     }
 
     fn emit(&self, w: &mut impl fmt::Write) -> fmt::Result {
-        match self {
-            Header::Tcp4 { source, destination } => write!(
-                w,
-                "PROXY TCP4 {} {} {} {}\r\n",
-                source.ip(),
-                destination.ip(),
-                source.port(),
-                destination.port()
-            ),
-            // `Ipv6Addr`'s Display is the RFC 5952 form our parser accepts.
-            Header::Tcp6 { source, destination } => write!(
-                w,
-                "PROXY TCP6 {} {} {} {}\r\n",
-                source.ip(),
-                destination.ip(),
-                source.port(),
-                destination.port()
-            ),
-            Header::Unknown => w.write_str("PROXY UNKNOWN\r\n"),
+        // `Ipv6Addr`'s Display is the RFC 5952 form our parser accepts.
+        let (word, source, destination) = match self.addresses() {
+            Some(Addresses::Inet { source, destination }) => {
+                ("TCP4", SocketAddr::V4(source), SocketAddr::V4(destination))
+            }
+            Some(Addresses::Inet6 { source, destination }) => {
+                ("TCP6", SocketAddr::V6(source), SocketAddr::V6(destination))
+            }
+            _ => return w.write_str("PROXY UNKNOWN\r\n"),
+        };
+        let (s, d) = (source.ip(), destination.ip());
+        write!(w, "PROXY {word} {s} {d} {} {}\r\n", source.port(), destination.port())
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.addresses() {
+            Some(Addresses::Inet { source, destination }) => f
+                .debug_struct("Tcp4")
+                .field("source", &source)
+                .field("destination", &destination)
+                .finish(),
+            Some(Addresses::Inet6 { source, destination }) => f
+                .debug_struct("Tcp6")
+                .field("source", &source)
+                .field("destination", &destination)
+                .finish(),
+            _ => f.write_str("Unknown"),
         }
     }
 }
@@ -144,21 +172,21 @@ mod tests {
         let cases: &[(&str, Header)] = &[
             (
                 "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n",
-                Header::Tcp4 {
-                    source: "192.168.0.1:56324".parse().unwrap(),
-                    destination: "192.168.0.11:443".parse().unwrap(),
-                },
+                Header::tcp4(
+                    "192.168.0.1:56324".parse().unwrap(),
+                    "192.168.0.11:443".parse().unwrap(),
+                ),
             ),
             (
                 "PROXY TCP6 ::ffff:192.0.2.1 2001:db8::1 0 65535\r\n",
-                Header::Tcp6 {
-                    source: "[::ffff:192.0.2.1]:0".parse().unwrap(),
-                    destination: "[2001:db8::1]:65535".parse().unwrap(),
-                },
+                Header::tcp6(
+                    "[::ffff:192.0.2.1]:0".parse().unwrap(),
+                    "[2001:db8::1]:65535".parse().unwrap(),
+                ),
             ),
-            ("PROXY UNKNOWN\r\n", Header::Unknown),
-            ("PROXY UNKNOWN ffff::1 ::1 65535 65535\r\n", Header::Unknown),
-            ("PROXY UNKNOWN \r garbage\r\n", Header::Unknown),
+            ("PROXY UNKNOWN\r\n", Header::UNKNOWN),
+            ("PROXY UNKNOWN ffff::1 ::1 65535 65535\r\n", Header::UNKNOWN),
+            ("PROXY UNKNOWN \r garbage\r\n", Header::UNKNOWN),
         ];
         for (line, want) in cases {
             let got = header(line);
@@ -239,6 +267,34 @@ mod tests {
             }
             assert!(decided);
         }
+    }
+
+    /// Neither a flow label nor a scope id travels, so a header built with
+    /// them drops them and equals the header read back.
+    #[test]
+    fn a_built_header_equals_its_parse() {
+        use core::net::Ipv6Addr;
+        let with = |flow, scope| {
+            let ip = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+            (
+                SocketAddrV6::new(ip, 443, flow, scope),
+                SocketAddrV6::new(Ipv6Addr::LOCALHOST, 80, flow, scope),
+            )
+        };
+        let (s, d) = with(9, 2);
+        let built = Header::tcp6(s, d);
+        let mut out = [0u8; MAX_LEN];
+        let len = built.write(&mut out).unwrap();
+        assert_eq!(
+            header(core::str::from_utf8(&out[..len]).unwrap()),
+            Ok(Status::Complete { header: built, len })
+        );
+        let (s0, d0) = with(0, 0);
+        assert_eq!(built.addresses(), Some(Addresses::Inet6 { source: s0, destination: d0 }));
+        assert_eq!(built.source(), Some(SocketAddr::V6(s0)));
+        assert_eq!(built.destination(), Some(SocketAddr::V6(d0)));
+        assert!(!built.is_unknown() && Header::UNKNOWN.is_unknown());
+        assert_eq!(Header::UNKNOWN.source(), None);
     }
 
     #[test]

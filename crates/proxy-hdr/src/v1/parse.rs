@@ -49,22 +49,22 @@ fn fields(input: &[u8]) -> Step<'_, Header> {
     match protocol {
         Protocol::Unknown => {
             let (input, ()) = rest_of_line(input)?;
-            Ok((input, Header::Unknown))
+            Ok((input, Header::UNKNOWN))
         }
         Protocol::Tcp4 => {
             let (input, (source, destination, sport, dport)) = addresses(input, ipv4)?;
-            let header = Header::Tcp4 {
-                source: SocketAddrV4::new(source, sport),
-                destination: SocketAddrV4::new(destination, dport),
-            };
+            let header = Header::tcp4(
+                SocketAddrV4::new(source, sport),
+                SocketAddrV4::new(destination, dport),
+            );
             Ok((input, header))
         }
         Protocol::Tcp6 => {
             let (input, (source, destination, sport, dport)) = addresses(input, ipv6)?;
-            let header = Header::Tcp6 {
-                source: SocketAddrV6::new(source, sport, 0, 0),
-                destination: SocketAddrV6::new(destination, dport, 0, 0),
-            };
+            let header = Header::tcp6(
+                SocketAddrV6::new(source, sport, 0, 0),
+                SocketAddrV6::new(destination, dport, 0, 0),
+            );
             Ok((input, header))
         }
     }

@@ -27,13 +27,15 @@ fn byte(input: &[u8], pos: usize) -> Result<u8, Halt> {
     input.get(pos).copied().ok_or(Halt::Incomplete)
 }
 
+#[inline(always)]
 fn hex(b: u8) -> Option<u16> {
-    match b {
-        b'0'..=b'9' => Some(u16::from(b - b'0')),
-        b'a'..=b'f' => Some(u16::from(b - b'a' + 10)),
-        b'A'..=b'F' => Some(u16::from(b - b'A' + 10)),
-        _ => None,
+    // Two range checks: a decimal digit, or a letter a-f in either case.
+    let decimal = b.wrapping_sub(b'0');
+    if decimal < 10 {
+        return Some(u16::from(decimal));
     }
+    let letter = (b | 0x20).wrapping_sub(b'a');
+    if letter < 6 { Some(u16::from(letter) + 10) } else { None }
 }
 
 /// The value of a decimal digit, or a value above 9 for any other byte.
@@ -127,13 +129,30 @@ fn shift(stop: Halt, by: usize) -> Halt {
 /// at most one `::`, and an optional dotted quad in the last 32 bits.
 /// Scope zones (`%eth0`) are not part of it: the `%` is where it stops.
 pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
+    // As for the dotted quad: with the longest address's worth of bytes at
+    // hand (45, and the byte after it), every read is in bounds by
+    // construction, so the per-byte bounds checks fold away.
+    match input.first_chunk::<IPV6_WINDOW>() {
+        // The groups never read past offset 41 (32 digits, 8 colons and the
+        // byte after), so the clamp only tells the compiler.
+        Some(window) => hex_groups(input, |pos| byte(window, pos.min(IPV6_WINDOW - 1))),
+        None => hex_groups(input, |pos| byte(input, pos)),
+    }
+}
+
+/// `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255` and the byte after it.
+const IPV6_WINDOW: usize = 46;
+
+/// The IPv6 scanner over a byte source that reads `input`.
+#[inline(always)]
+fn hex_groups(input: &[u8], byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ipv6Addr> {
     let mut groups = [0u16; 8];
     let mut count = 0; // groups written
     let mut gap: Option<usize> = None; // index in `groups` where `::` stands
     let mut pos = 0;
 
-    if byte(input, 0)? == b':' {
-        if byte(input, 1)? != b':' {
+    if byte(0)? == b':' {
+        if byte(1)? != b':' {
             return Err(Halt::At(1));
         }
         gap = Some(0);
@@ -143,22 +162,22 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
 
     loop {
         let start = pos;
+        let mut b = byte(pos)?;
+        // Room for a group here: the explicit ones, at least one zero group
+        // for `::`, and this one. Decided at its first digit.
+        if hex(b).is_some() && count + usize::from(gap.is_some()) >= 8 {
+            return Err(Halt::At(pos));
+        }
         let mut value: u16 = 0;
-        loop {
-            let b = byte(input, pos)?;
-            let Some(digit) = hex(b) else { break };
-            // Room for this group: the explicit ones, at least one zero group
-            // for `::`, and this one.
-            if pos == start && count + usize::from(gap.is_some()) >= 8 {
-                return Err(Halt::At(pos));
-            }
+        while let Some(digit) = hex(b) {
             if pos - start == 4 {
                 return Err(Halt::At(pos));
             }
             value = (value << 4) | digit;
             pos += 1;
+            b = byte(pos)?;
         }
-        let next = byte(input, pos)?;
+        let next = b;
 
         if pos == start {
             // No group here: only the end of an address that ends in `::`.
@@ -197,7 +216,7 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
         if next != b':' {
             return finish(groups, count, gap, pos);
         }
-        if byte(input, pos + 1)? == b':' {
+        if byte(pos + 1)? == b':' {
             if gap.is_some() || count >= 8 {
                 return Err(Halt::At(pos + 1));
             }
