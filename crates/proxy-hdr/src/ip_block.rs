@@ -17,8 +17,10 @@ use crate::Addresses;
 pub(crate) enum IpBlock {
     /// IPv4.
     V4 { source: u32, destination: u32, ports: [u16; 2] },
-    /// IPv6; no flow label or scope id, which no header carries.
-    V6 { source: u128, destination: u128, ports: [u16; 2] },
+    /// IPv6; no flow label or scope id, which no header carries. Each
+    /// address as its high and low halves: `u128`'s 16-byte alignment
+    /// padded every header and the results around it.
+    V6 { source: [u64; 2], destination: [u64; 2], ports: [u16; 2] },
 }
 
 impl IpBlock {
@@ -34,8 +36,8 @@ impl IpBlock {
     /// An IPv6 pair; flow labels and scope ids are dropped.
     pub(crate) const fn v6(source: SocketAddrV6, destination: SocketAddrV6) -> Self {
         IpBlock::V6 {
-            source: source.ip().to_bits(),
-            destination: destination.ip().to_bits(),
+            source: halves(source.ip().to_bits()),
+            destination: halves(destination.ip().to_bits()),
             ports: [source.port(), destination.port()],
         }
     }
@@ -58,8 +60,8 @@ impl IpBlock {
                 destination: SocketAddrV4::new(Ipv4Addr::from_bits(destination), d),
             },
             IpBlock::V6 { source, destination, ports: [s, d] } => Addresses::Inet6 {
-                source: SocketAddrV6::new(Ipv6Addr::from_bits(source), s, 0, 0),
-                destination: SocketAddrV6::new(Ipv6Addr::from_bits(destination), d, 0, 0),
+                source: SocketAddrV6::new(v6(source), s, 0, 0),
+                destination: SocketAddrV6::new(v6(destination), d, 0, 0),
             },
         }
     }
@@ -72,7 +74,7 @@ impl IpBlock {
                 SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from_bits(source), port))
             }
             IpBlock::V6 { source, ports: [port, _], .. } => {
-                SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from_bits(source), port, 0, 0))
+                SocketAddr::V6(SocketAddrV6::new(v6(source), port, 0, 0))
             }
         }
     }
@@ -85,8 +87,17 @@ impl IpBlock {
                 SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::from_bits(destination), port))
             }
             IpBlock::V6 { destination, ports: [_, port], .. } => {
-                SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from_bits(destination), port, 0, 0))
+                SocketAddr::V6(SocketAddrV6::new(v6(destination), port, 0, 0))
             }
         }
     }
+}
+
+/// An IPv6 address's bits as high and low halves.
+pub(crate) const fn halves(bits: u128) -> [u64; 2] {
+    [(bits >> 64) as u64, bits as u64]
+}
+
+const fn v6([high, low]: [u64; 2]) -> Ipv6Addr {
+    Ipv6Addr::from_bits(((high as u128) << 64) | low as u128)
 }

@@ -8,7 +8,7 @@
 use core::net::SocketAddr;
 
 use super::Family;
-use crate::ip_block::IpBlock;
+use crate::ip_block::{IpBlock, halves};
 use crate::{Addresses, UNIX_ADDR_LEN, UnixAddr};
 
 /// An address block of one family.
@@ -52,8 +52,8 @@ impl<'a> Block<'a> {
                 let (destination, rest) = rest.split_first_chunk()?;
                 let &[s0, s1, d0, d1] = rest.first_chunk()?;
                 Some(Block::Ip(IpBlock::V6 {
-                    source: u128::from_be_bytes(*source),
-                    destination: u128::from_be_bytes(*destination),
+                    source: halves(u128::from_be_bytes(*source)),
+                    destination: halves(u128::from_be_bytes(*destination)),
                     ports: [port([s0, s1]), port([d0, d1])],
                 }))
             }
@@ -110,9 +110,9 @@ impl<'a> Block<'a> {
                 &s.to_be_bytes(),
                 &d.to_be_bytes(),
             ],
-            Block::Ip(IpBlock::V6 { source, destination, ports: [s, d] }) => [
-                &source.to_be_bytes(),
-                &destination.to_be_bytes(),
+            Block::Ip(IpBlock::V6 { source: [s0, s1], destination: [d0, d1], ports: [s, d] }) => [
+                &join(s0, s1).to_be_bytes(),
+                &join(d0, d1).to_be_bytes(),
                 &s.to_be_bytes(),
                 &d.to_be_bytes(),
             ],
@@ -134,4 +134,8 @@ impl<'a> Block<'a> {
             rest = tail;
         }
     }
+}
+
+const fn join(high: u64, low: u64) -> u128 {
+    ((high as u128) << 64) | low as u128
 }
