@@ -98,6 +98,11 @@ pub(crate) const fn halves(bits: u128) -> [u64; 2] {
     [(bits >> 64) as u64, bits as u64]
 }
 
-const fn v6([high, low]: [u64; 2]) -> Ipv6Addr {
-    Ipv6Addr::from_bits(((high as u128) << 64) | low as u128)
+/// The bits `halves` split.
+pub(crate) const fn join([high, low]: [u64; 2]) -> u128 {
+    ((high as u128) << 64) | low as u128
+}
+
+const fn v6(halves: [u64; 2]) -> Ipv6Addr {
+    Ipv6Addr::from_bits(join(halves))
 }

@@ -8,7 +8,7 @@
 use core::net::SocketAddr;
 
 use super::Family;
-use crate::ip_block::{IpBlock, halves};
+use crate::ip_block::{IpBlock, halves, join};
 use crate::{Addresses, UNIX_ADDR_LEN, UnixAddr};
 
 /// An address block of one family.
@@ -110,9 +110,9 @@ impl<'a> Block<'a> {
                 &s.to_be_bytes(),
                 &d.to_be_bytes(),
             ],
-            Block::Ip(IpBlock::V6 { source: [s0, s1], destination: [d0, d1], ports: [s, d] }) => [
-                &join(s0, s1).to_be_bytes(),
-                &join(d0, d1).to_be_bytes(),
+            Block::Ip(IpBlock::V6 { source, destination, ports: [s, d] }) => [
+                &join(source).to_be_bytes(),
+                &join(destination).to_be_bytes(),
                 &s.to_be_bytes(),
                 &d.to_be_bytes(),
             ],
@@ -134,8 +134,4 @@ impl<'a> Block<'a> {
             rest = tail;
         }
     }
-}
-
-const fn join(high: u64, low: u64) -> u128 {
-    ((high as u128) << 64) | low as u128
 }
