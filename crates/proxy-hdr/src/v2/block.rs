@@ -102,7 +102,6 @@ impl<'a> Block<'a> {
 
     /// Writes the block into `out`, which is the family's address length.
     pub(crate) fn write(&self, out: &mut [u8]) {
-        out.fill(0);
         let fields: [&[u8]; 4] = match *self {
             Block::Ip(IpBlock::V4 { source, destination, ports: [s, d] }) => [
                 &source.to_be_bytes(),
@@ -116,7 +115,9 @@ impl<'a> Block<'a> {
                 &s.to_be_bytes(),
                 &d.to_be_bytes(),
             ],
+            // Paths are NUL-padded; the IP fields below fill every byte.
             Block::Unix(source, destination) => {
+                out.fill(0);
                 let (src, dst) = out.split_at_mut(UNIX_ADDR_LEN.min(out.len()));
                 for (field, path) in [(src, source), (dst, destination)] {
                     // A path is at most 108 bytes (`UnixAddr` guarantees it).

@@ -336,7 +336,8 @@ fn a_built_header_equals_its_parse() {
         destination: SocketAddrV6::new(Ipv6Addr::LOCALHOST, 443, flow, scope),
     };
     let built = Header::proxy(Protocol::Stream, with_extras(7, 3));
-    let mut out = [0; 64];
+    // A dirty buffer: the writer must set every byte of the block.
+    let mut out = [0xAA; 64];
     let len = built.write(&mut out).unwrap();
     let parsed = complete(&out[..len]);
     assert_eq!(parsed, built);

@@ -25,9 +25,9 @@ impl Header<'_> {
         let (signature, fields) = prefix.split_at_mut(SIGNATURE.len());
         signature.copy_from_slice(&SIGNATURE);
         fields.copy_from_slice(&[version_command, self.address_type(), len_hi, len_lo]);
-        let (block, tlv_out) = rest.split_at_mut(self.family().address_len());
-        if let Some(addresses) = self.block() {
-            addresses.write(block);
+        let (block_out, tlv_out) = rest.split_at_mut(self.family().address_len());
+        if let Some(block) = self.block() {
+            block.write(block_out);
         }
         tlv_out.copy_from_slice(self.tlvs().as_bytes());
 
