@@ -101,6 +101,7 @@ pub struct SslSubTlvs<'a> {
 impl<'a> Iterator for SslSubTlvs<'a> {
     type Item = SslSubTlv<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<SslSubTlv<'a>> {
         let (kind, value, rest) = frame(self.rest)?.ok()?;
         self.rest = rest;
