@@ -55,12 +55,7 @@ fn main() {
             .min_by(|a, b| a.1.total_cmp(b.1))
             .map(|(c, t)| (c.name, *t))
             .expect("a peer");
-        println!(
-            "| {} | {} | {:.2}x ({peer}) |",
-            input.name,
-            cells.join(" | "),
-            fastest / ours
-        );
+        println!("| {} | {} | {:.2}x ({peer}) |", input.name, cells.join(" | "), fastest / ours);
     }
 }
 
