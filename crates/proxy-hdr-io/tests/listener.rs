@@ -147,7 +147,16 @@ async fn at_most_max_in_setup_at_once() {
     // Two time out (300 ms), then the next two, then the good one is set up.
     let conn = tokio::time::timeout(Duration::from_secs(3), listener.accept()).await;
     assert!(conn.is_ok(), "the good client was served once room freed");
-    assert_eq!(listener.stats().get("timed_out_header"), 4);
+    // The last two silent sockets time out together: the first frees the
+    // room the good one takes, so the second's count may land just after.
+    let timed_out = || listener.stats().get("timed_out_header");
+    for _ in 0..100 {
+        if timed_out() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(timed_out(), 4);
     drop(silent);
 }
 
