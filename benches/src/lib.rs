@@ -73,6 +73,16 @@ pub const CONTENDERS: &[Contender] = &[
     },
 ];
 
+/// proxy-hdr walking the SSL TLV as one opaque TLV, as the peers that
+/// cannot open it do: the like-for-like row for TLV inputs (its parse still
+/// validates the sub-TLVs). Not in [`CONTENDERS`]: only the interleaved
+/// example times it.
+pub const PROXY_HDR_SSL_OPAQUE: Contender = Contender {
+    name: "proxy-hdr, SSL unopened",
+    run: |buf| proxy_hdr_walk(buf, false),
+    verifies_crc32c: true,
+};
+
 /// The first 64 bytes of a TLS 1.3 ClientHello record: what follows the
 /// header on a real connection, so parsers must find the header's end.
 pub const PAYLOAD: [u8; 64] = {
