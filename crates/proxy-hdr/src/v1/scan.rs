@@ -144,14 +144,11 @@ pub(crate) fn ipv6(input: &[u8]) -> Scan<Ipv6Addr> {
 const IPV6_WINDOW: usize = 46;
 
 /// The IPv6 scanner over a byte source that reads `input`.
-///
-/// The groups go into one `u128` as they are read, so no array is written
-/// and none is moved around the `::` at the end: [`place`] shifts the head.
 #[inline(always)]
 fn hex_groups(input: &[u8], byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ipv6Addr> {
-    let mut bits: u128 = 0; // the explicit groups, the last in the low 16 bits
-    let mut count = 0; // groups read
-    let mut gap: Option<usize> = None; // groups read when `::` was met
+    let mut groups = [0u16; 8];
+    let mut count = 0; // groups written
+    let mut gap: Option<usize> = None; // index in `groups` where `::` stands
     let mut pos = 0;
 
     if byte(0)? == b':' {
@@ -185,7 +182,7 @@ fn hex_groups(input: &[u8], byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ip
         if pos == start {
             // No group here: only the end of an address that ends in `::`.
             if after_gap {
-                return place(bits, count, gap, pos);
+                return finish(groups, count, gap, pos);
             }
             return Err(Halt::At(pos));
         }
@@ -203,16 +200,21 @@ fn hex_groups(input: &[u8], byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ip
             }
             let rest = input.get(start..).unwrap_or_default();
             let (v4, len) = ipv4(rest).map_err(|stop| shift(stop, start))?;
-            let bits = (bits << 32) | u128::from(v4.to_bits());
-            return place(bits, count + 2, gap, start + len);
+            let [a, b, c, d] = v4.octets();
+            if let Some(slots) = groups.get_mut(count..count + 2) {
+                slots.copy_from_slice(&[u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            }
+            return finish(groups, count + 2, gap, start + len);
         }
 
-        bits = (bits << 16) | u128::from(value);
+        if let Some(slot) = groups.get_mut(count) {
+            *slot = value;
+        }
         count += 1;
         after_gap = false;
 
         if next != b':' {
-            return place(bits, count, gap, pos);
+            return finish(groups, count, gap, pos);
         }
         if byte(pos + 1)? == b':' {
             if gap.is_some() || count >= 8 {
@@ -231,19 +233,20 @@ fn hex_groups(input: &[u8], byte: impl Fn(usize) -> Result<u8, Halt>) -> Scan<Ip
     }
 }
 
-/// The address from `count` groups read into `bits`: all eight, or those
-/// before the `::` moved up to the top and zeros in their place.
-#[inline(always)]
-fn place(bits: u128, count: usize, gap: Option<usize>, pos: usize) -> Scan<Ipv6Addr> {
+/// Places the groups around the `::` gap, or rejects a short address.
+fn finish(groups: [u16; 8], count: usize, gap: Option<usize>, pos: usize) -> Scan<Ipv6Addr> {
     let Some(at) = gap else {
-        return if count == 8 { Ok((Ipv6Addr::from(bits), pos)) } else { Err(Halt::At(pos)) };
+        return if count == 8 { Ok((Ipv6Addr::from(groups), pos)) } else { Err(Halt::At(pos)) };
     };
-    // With a gap there are at most seven groups, so the shifts stay under
-    // 128 bits, except the head's when `::` comes first: then it is empty.
-    let tail_bits = 16 * (count - at) as u32;
-    let tail = bits & ((1u128 << tail_bits) - 1);
-    let head = (bits >> tail_bits).checked_shl(128 - 16 * at as u32).unwrap_or(0);
-    Ok((Ipv6Addr::from(head | tail), pos))
+    let mut full = [0u16; 8];
+    let tail = count - at;
+    if let (Some(head), Some(dst_head)) = (groups.get(..at), full.get_mut(..at)) {
+        dst_head.copy_from_slice(head);
+    }
+    if let (Some(src_tail), Some(dst_tail)) = (groups.get(at..count), full.get_mut(8 - tail..)) {
+        dst_tail.copy_from_slice(src_tail);
+    }
+    Ok((Ipv6Addr::from(full), pos))
 }
 
 #[cfg(test)]
