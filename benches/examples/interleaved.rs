@@ -23,7 +23,7 @@ const BATCH: u32 = 2_000;
 fn main() {
     let rounds: u32 = std::env::args().nth(1).map_or(60, |n| n.parse().expect("a round count"));
     println!(
-        "| input | {} | vs the fastest peer | {} | the same, SSL unopened |",
+        "| input | {} | vs the fastest peer | {} | its ratio to the fastest peer |",
         names().join(" | "),
         PROXY_HDR_SSL_OPAQUE.name
     );
