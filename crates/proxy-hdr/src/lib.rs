@@ -14,7 +14,9 @@
 #[cfg(feature = "arbitrary")]
 extern crate std;
 
-#[cfg(feature = "alloc")]
+// Unit tests use `alloc` (to_string, vec!) whatever features are on, so
+// `cargo test -p proxy-hdr` works with none.
+#[cfg(any(feature = "alloc", test))]
 extern crate alloc;
 
 mod addresses;
